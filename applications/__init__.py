@@ -1,0 +1,1 @@
+"""OAuth2 applications (the swapped django-oauth-toolkit Application model)."""

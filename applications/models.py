@@ -1,0 +1,20 @@
+"""The OAuth2 application: the server-side record of one API client, owned by an organization."""
+
+from django.db import models
+from oauth2_provider.models import AbstractApplication
+
+
+class Application(AbstractApplication):
+    organization = models.ForeignKey("users.Organization", on_delete=models.CASCADE, related_name="applications")
+    description = models.TextField(blank=True, default="")
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta(AbstractApplication.Meta):
+        swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
+        ordering = ("name", "id")
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="unique_application_name_per_org"),
+        ]
+
+    def __str__(self):
+        return self.name or f"Application #{self.pk}"

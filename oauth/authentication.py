@@ -1,0 +1,76 @@
+"""Bearer token authentication for the API (RFC 6750, header only).
+
+The presented value is looked up by its SHA-256 digest, the only form stored. Unknown,
+expired or revoked tokens are a 401 whose challenge says `error="invalid_token"`.
+"""
+
+import hashlib
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from oauth2_provider.models import get_access_token_model
+from rest_framework import authentication, exceptions
+
+from tokensvc import tokenformat
+
+REALM = 'Bearer realm="api"'
+
+
+def token_digest(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def find_token(value: str):
+    """The access token row for a presented value, with its user and application, or None."""
+    model = get_access_token_model()
+    return model.objects.select_related("user", "application").filter(token_checksum=token_digest(value)).first()
+
+
+def note_use(token, ip: str | None) -> None:
+    """Record when and from where a token was last used, at most once per interval."""
+    now = timezone.now()
+    interval = timedelta(seconds=getattr(settings, "TOKEN_LAST_USED_INTERVAL_SECONDS", 60))
+    if token.last_used is not None and now - token.last_used < interval:
+        return
+    # A queryset update: no signals, no `updated` bump, no activity record.
+    type(token).objects.filter(pk=token.pk).update(last_used=now, last_used_ip=ip)
+    token.last_used, token.last_used_ip = now, ip
+
+
+class BearerTokenAuthentication(authentication.BaseAuthentication):
+    keyword = "bearer"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.encode():
+            return None
+        if len(header) != 2:
+            self.fail(request, "Invalid Authorization header: expected 'Bearer <token>'.")
+        try:
+            value = header[1].decode("ascii")
+        except UnicodeDecodeError:
+            self.fail(request, "Invalid token: it contains characters that are not ASCII.")
+        if not tokenformat.is_acceptable(value):
+            # A typo or a forgery: refused without touching the database.
+            self.fail(request, "Invalid token.")
+        token = find_token(value)
+        if token is None or token.is_revoked:
+            self.fail(request, "Invalid token.")
+        if token.is_expired():
+            self.fail(request, "The token has expired.")
+        user = token.user
+        if user is None or not user.is_active:
+            self.fail(request, "The token's user is inactive or deleted.")
+        note_use(token, request.META.get("REMOTE_ADDR"))
+        return user, token
+
+    def fail(self, request, message: str):
+        request._bearer_error = message
+        raise exceptions.AuthenticationFailed(message)
+
+    def authenticate_header(self, request):
+        message = getattr(request, "_bearer_error", None)
+        if message:
+            return f'{REALM}, error="invalid_token", error_description="{message}"'
+        return REALM

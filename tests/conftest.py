@@ -1,0 +1,120 @@
+"""Shared fixtures: personas, organizations, and clients that authenticate with real bearer tokens."""
+
+import base64
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2 at production strength would dominate the suite's run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def org(db):
+    return factories.organization("Default")
+
+
+@pytest.fixture
+def other_org(db):
+    return factories.organization("Other")
+
+
+@pytest.fixture
+def superuser(db):
+    return factories.user("root", is_superuser=True)
+
+
+@pytest.fixture
+def system_auditor(db):
+    return factories.user("auditor", is_system_auditor=True)
+
+
+@pytest.fixture
+def org_admin(org):
+    return factories.user("org_admin", admin_of=[org])
+
+
+@pytest.fixture
+def org_member(org):
+    return factories.user("org_member", member_of=[org])
+
+
+@pytest.fixture
+def org_auditor(org):
+    return factories.user("org_auditor", auditor_of=[org])
+
+
+@pytest.fixture
+def other_org_admin(other_org):
+    return factories.user("other_admin", admin_of=[other_org])
+
+
+@pytest.fixture
+def plain_user(db):
+    return factories.user("plain")
+
+
+@pytest.fixture
+def anonymous():
+    return None
+
+
+PERSONAS = (
+    "superuser",
+    "system_auditor",
+    "org_admin",
+    "org_member",
+    "org_auditor",
+    "other_org_admin",
+    "plain_user",
+    "anonymous",
+)
+
+
+@pytest.fixture
+def persona(request):
+    """Resolve a persona name (as used in matrix tables) to its user, or None for anonymous."""
+
+    def resolve(name):
+        return request.getfixturevalue(name)
+
+    return resolve
+
+
+@pytest.fixture
+def client_for(db):
+    """`client_for(user, scope="write")`: an APIClient sending a real bearer PAT of `user`.
+
+    `client_for(None)` is anonymous; `client_for(user, auth="basic")` uses HTTP Basic;
+    `client_for(user, auth="session")` logs in a browser session.
+    """
+
+    def make(user, scope="write", auth="bearer"):
+        client = APIClient()
+        if user is None:
+            return client
+        if auth == "bearer":
+            issued = factories.personal_token(user, scope=scope)
+            client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.value}")
+            client.token = issued.token
+            client.token_value = issued.value
+        elif auth == "basic":
+            raw = f"{user.username}:{factories.PASSWORD}".encode()
+            client.credentials(HTTP_AUTHORIZATION="Basic " + base64.b64encode(raw).decode())
+        elif auth == "session":
+            client.force_login(user)
+        else:
+            raise ValueError(auth)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def admin_client(client_for, superuser):
+    return client_for(superuser)

@@ -1,0 +1,1 @@
+"""Access tokens, refresh tokens and personal access tokens."""

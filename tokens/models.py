@@ -1,0 +1,72 @@
+"""Access tokens (OAuth2 and personal), refresh tokens, grants and ID tokens.
+
+Token values are never stored: django-oauth-toolkit keeps only their SHA-256 digest
+(`token_checksum`) because COMPLIANT_BCP_RFC9700_TOKEN_STORAGE is on.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from oauth2_provider.models import AbstractAccessToken, AbstractGrant, AbstractIDToken, AbstractRefreshToken
+
+
+class AccessTokenQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True, expires__gt=timezone.now())
+
+    def personal(self):
+        return self.filter(application__isnull=True)
+
+
+class AccessToken(AbstractAccessToken):
+    """An access token. A personal access token (PAT) has no application."""
+
+    description = models.CharField(max_length=512, blank=True, default="")
+    token_hint = models.CharField(
+        max_length=8, blank=True, default="", help_text="The last characters of the value, to recognise it."
+    )
+    last_used = models.DateTimeField(null=True, blank=True)
+    last_used_ip = models.GenericIPAddressField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rotated_from = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="rotated_to"
+    )
+
+    objects = AccessTokenQuerySet.as_manager()
+
+    class Meta(AbstractAccessToken.Meta):
+        swappable = "OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL"
+        ordering = ("-created", "-id")
+
+    @property
+    def modified(self):
+        return self.updated
+
+    @property
+    def is_personal(self) -> bool:
+        return self.application_id is None
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def is_valid(self, scopes=None):
+        return not self.is_revoked and super().is_valid(scopes)
+
+
+class RefreshToken(AbstractRefreshToken):
+    class Meta(AbstractRefreshToken.Meta):
+        swappable = "OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL"
+
+
+class IDToken(AbstractIDToken):
+    class Meta(AbstractIDToken.Meta):
+        swappable = "OAUTH2_PROVIDER_ID_TOKEN_MODEL"
+
+
+class Grant(AbstractGrant):
+    class Meta(AbstractGrant.Meta):
+        swappable = "OAUTH2_PROVIDER_GRANT_MODEL"

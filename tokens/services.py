@@ -1,0 +1,74 @@
+"""Writes for tokens: issuing, updating and revoking; each records its activity without secrets."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from oauth2_provider.models import set_token_value
+from oauth2_provider.settings import oauth2_settings
+
+from tokensvc import activity, tokenformat
+
+from .models import AccessToken, RefreshToken
+
+TOKEN_AUDITED_FIELDS = ("description", "scope", "expires")
+
+
+@dataclass
+class IssuedToken:
+    """A new token with its values, which exist only here and in the create response."""
+
+    token: AccessToken
+    value: str
+    refresh_value: str | None
+
+
+def default_expiry() -> datetime:
+    return timezone.now() + timedelta(seconds=oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS)
+
+
+def _organization_id(token: AccessToken) -> int | None:
+    return token.application.organization_id if token.application_id else None
+
+
+@transaction.atomic
+def token_issue(
+    *,
+    actor,
+    user,
+    application=None,
+    scope: str = "write",
+    description: str = "",
+    expires: datetime | None = None,
+    rotated_from: AccessToken | None = None,
+) -> IssuedToken:
+    """Mint an access token (a PAT when `application` is None; an application token gets a refresh token)."""
+    value = tokenformat.generate(tokenformat.ACCESS if application else tokenformat.PERSONAL)
+    token = AccessToken(
+        user=user,
+        application=application,
+        scope=scope,
+        description=description,
+        expires=expires or default_expiry(),
+        token_hint=tokenformat.hint(value),
+        rotated_from=rotated_from,
+    )
+    set_token_value(token, value)
+    token.save()
+    refresh_value = None
+    if application is not None:
+        refresh_value = tokenformat.generate(tokenformat.REFRESH)
+        refresh = RefreshToken(user=user, application=application, access_token=token)
+        set_token_value(refresh, refresh_value)
+        refresh.save()
+    activity.record(
+        actor=actor,
+        operation="create",
+        object_type="o_auth2_access_token",
+        obj=token,
+        changes=activity.snapshot(token, TOKEN_AUDITED_FIELDS + ("application", "user")),
+        organization_id=_organization_id(token),
+        subject_user_id=user.pk,
+    )
+    return IssuedToken(token=token, value=value, refresh_value=refresh_value)

@@ -1,0 +1,54 @@
+"""Writing the activity stream. Values of secret fields are never recorded."""
+
+from django.db import models
+
+from .models import ActivityEntry
+
+SECRET_FIELDS = frozenset({"password", "token", "token_checksum", "refresh_token", "client_secret"})
+
+
+def _plain(value):
+    if isinstance(value, models.Model):
+        return value.pk
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)
+
+
+def snapshot(instance, fields) -> dict:
+    """The current values of `fields`, ready to compare after an update."""
+    return {name: _plain(getattr(instance, name, None)) for name in fields if name not in SECRET_FIELDS}
+
+
+def diff(before: dict, after: dict) -> dict:
+    """{field: [old, new]} for fields whose value changed."""
+    return {name: [before[name], after.get(name)] for name in before if before[name] != after.get(name)}
+
+
+def record(
+    *,
+    actor,
+    operation: str,
+    object_type: str,
+    obj,
+    changes: dict | None = None,
+    organization_id: int | None = None,
+    subject_user_id: int | None = None,
+) -> ActivityEntry:
+    safe_changes = {}
+    for name, value in (changes or {}).items():
+        safe_changes[name] = "hidden" if name in SECRET_FIELDS else value
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    return ActivityEntry.objects.create(
+        actor=actor if authenticated else None,
+        actor_username=actor.get_username() if authenticated else "",
+        operation=operation,
+        object_type=object_type,
+        object_id=obj.pk,
+        object_repr=str(obj)[:512],
+        changes=safe_changes,
+        organization_id=organization_id,
+        subject_user_id=subject_user_id,
+    )

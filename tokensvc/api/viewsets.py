@@ -1,0 +1,175 @@
+"""Base views: the only place querysets are filtered and writes are authorized.
+
+Every list and detail queryset starts from `access.visible()`, so an object a user may not
+see is a 404 everywhere, and one they may see but not change is a 403. Writes are checked
+again with the validated data (e.g. the organization an application is created in) and
+then handed to a service function, which records the activity.
+"""
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from rest_framework import generics, serializers, status
+from rest_framework.response import Response
+
+from . import access
+from .permissions import enforce
+
+
+def lookup_filter(model, value: str, alternate_field: str | None) -> dict:
+    """`{"pk": 5}` for "5"; `{"username": "alice"}` for "alice" where the model allows a name."""
+    if value.isdigit():
+        return {"pk": int(value)}
+    if alternate_field:
+        return {alternate_field: value}
+    raise Http404
+
+
+class AccessMixin:
+    """Declares the model whose access policy governs the view."""
+
+    access_model = None
+    # Field that may stand in for the primary key in URLs (e.g. username).
+    lookup_alternate = None
+    search_fields = ()
+    # True where authorization needs an object (detail views, nested lists).
+    object_scoped = False
+
+    def get_queryset(self):
+        return access.visible(self.request, self.access_model)
+
+    def get_object(self):
+        queryset = self.get_queryset()
+        value = str(self.kwargs[self.lookup_url_kwarg or self.lookup_field])
+        obj = get_object_or_404(queryset, **lookup_filter(self.access_model, value, self.lookup_alternate))
+        self.check_object_permissions(self.request, obj)
+        return obj
+
+    # Hooks for subclasses: the service functions that perform writes.
+    def create_object(self, data: dict):
+        raise ImproperlyConfigured(f"{type(self).__name__} must define this hook.")
+
+    def update_object(self, instance, data: dict):
+        raise ImproperlyConfigured(f"{type(self).__name__} must define this hook.")
+
+    def delete_object(self, instance):
+        raise ImproperlyConfigured(f"{type(self).__name__} must define this hook.")
+
+
+class ListView(AccessMixin, generics.ListAPIView):
+    pass
+
+
+class ListCreateView(AccessMixin, generics.ListCreateAPIView):
+    def creation_defaults(self) -> dict:
+        """Values forced by the URL (e.g. the parent organization)."""
+        return {}
+
+    def perform_create(self, serializer):
+        data = {**serializer.validated_data, **self.creation_defaults()}
+        enforce(self.request, "add", self.access_model, data=data)
+        with transaction.atomic():
+            serializer.instance = self.create_object(data)
+
+
+class DetailView(AccessMixin, generics.RetrieveUpdateDestroyAPIView):
+    object_scoped = True
+
+    def perform_update(self, serializer):
+        enforce(self.request, "change", self.access_model, obj=serializer.instance, data=serializer.validated_data)
+        with transaction.atomic():
+            serializer.instance = self.update_object(serializer.instance, serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        with transaction.atomic():
+            self.delete_object(instance)
+
+
+class ReadOnlyDetailView(AccessMixin, generics.RetrieveAPIView):
+    object_scoped = True
+
+
+class ParentMixin:
+    """A list nested under a parent object: /parents/{pk}/children/."""
+
+    parent_model = None
+    parent_lookup_alternate = None
+    parent_kwarg = "pk"
+    object_scoped = True
+
+    def get_parent(self):
+        if not hasattr(self, "_parent"):
+            value = str(self.kwargs[self.parent_kwarg])
+            queryset = access.visible(self.request, self.parent_model)
+            self._parent = get_object_or_404(
+                queryset, **lookup_filter(self.parent_model, value, self.parent_lookup_alternate)
+            )
+        return self._parent
+
+    def filter_for_parent(self, queryset, parent):
+        raise ImproperlyConfigured(f"{type(self).__name__} must define this hook.")
+
+    def get_queryset(self):
+        return self.filter_for_parent(super().get_queryset(), self.get_parent())
+
+
+class SubListView(ParentMixin, ListView):
+    pass
+
+
+class SubListCreateView(ParentMixin, ListCreateView):
+    def create(self, request, *args, **kwargs):
+        # Refuse early, before validating the body, when the parent alone rules it out.
+        enforce(request, "add", self.access_model, data=self.creation_defaults())
+        return super().create(request, *args, **kwargs)
+
+
+class AssociateSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The id of the object to associate.")
+    disassociate = serializers.BooleanField(required=False, default=False)
+
+
+class AssociationView(SubListView):
+    """GET lists the associated objects; POST {"id": N} associates, with "disassociate": true removes.
+
+    The parent's policy decides through `can_associate(parent, data)`.
+    """
+
+    def get_serializer_class(self):
+        if self.request.method == "POST":
+            return AssociateSerializer
+        return super().get_serializer_class()
+
+    def access_action(self, request):
+        return "associate" if request.method == "POST" else None
+
+    def post(self, request, *args, **kwargs):
+        parent = self.get_parent()
+        serializer = AssociateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        target = self.get_association_target(serializer.validated_data["id"])
+        data = {"target": target, "disassociate": serializer.validated_data["disassociate"], "relation": self.relation}
+        enforce(request, "associate", self.parent_model, obj=parent, data=data)
+        with transaction.atomic():
+            if data["disassociate"]:
+                self.disassociate(parent, target)
+            else:
+                self.associate(parent, target)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    relation = ""
+
+    def get_association_target(self, pk: int):
+        model = self.access_model
+        try:
+            return model._default_manager.get(pk=pk)
+        except model.DoesNotExist:
+            message = f"{model._meta.verbose_name.capitalize()} {pk} does not exist."
+            raise serializers.ValidationError({"id": [message]}) from None
+
+    def associate(self, parent, target):
+        raise ImproperlyConfigured(f"{type(self).__name__} must define this hook.")
+
+    def disassociate(self, parent, target):
+        raise ImproperlyConfigured(f"{type(self).__name__} must define this hook.")

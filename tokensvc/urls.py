@@ -1,0 +1,17 @@
+"""URL configuration: /api/ roots, /api/v2/ resources, /api/o/ OAuth2 endpoints, login."""
+
+from django.urls import include, path
+
+from . import views
+
+v2 = [
+    path("", views.ApiV2Root.as_view(), name="api_v2_root"),
+    path("ping/", views.Ping.as_view(), name="ping"),
+    path("", include("users.urls")),
+]
+
+urlpatterns = [
+    path("api/", views.ApiRoot.as_view(), name="api_root"),
+    path("api/v2/", include(v2)),
+    path("api/", include("rest_framework.urls")),
+]

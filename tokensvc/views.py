@@ -1,0 +1,58 @@
+"""The API roots and ping: where clients discover the versions and resources."""
+
+from django.db import DatabaseError, connection
+from django.urls import reverse
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+import tokensvc
+
+# Resources listed at /api/v2/, by URL name; apps add theirs as they arrive.
+V2_RESOURCES = {
+    "ping": "ping",
+    "me": "me",
+    "users": "user_list",
+    "organizations": "organization_list",
+}
+
+
+class ApiRoot(APIView):
+    """The versions of the API."""
+
+    allow_anonymous = True
+    view_name = "REST API"
+
+    def get(self, request):
+        return Response(
+            {
+                "description": "tokensvc REST API",
+                "current_version": "/api/v2/",
+                "available_versions": {"v2": "/api/v2/"},
+                "oauth2": "/api/o/",
+            }
+        )
+
+
+class ApiV2Root(APIView):
+    """The resources of version 2."""
+
+    allow_anonymous = True
+    view_name = "Version 2"
+
+    def get(self, request):
+        return Response({name: reverse(url_name) for name, url_name in V2_RESOURCES.items()})
+
+
+class Ping(APIView):
+    """Liveness: the version, and whether the database answers."""
+
+    allow_anonymous = True
+
+    def get(self, request):
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            database = "ok"
+        except DatabaseError:
+            database = "unavailable"
+        return Response({"version": tokensvc.__version__, "database": database})

@@ -1,0 +1,104 @@
+"""Access policies for users and organizations."""
+
+from django.db.models import Q
+
+from tokensvc.api.access import BaseAccess, register
+
+from .models import Membership, Organization, User
+from .roles import Perm
+
+# What a user may change on their own account.
+SELF_EDITABLE = frozenset({"first_name", "last_name", "email", "password"})
+# What only a system administrator may grant.
+SYSTEM_FLAGS = ("is_superuser", "is_system_auditor")
+
+
+def _changed(instance, data: dict) -> set[str]:
+    changed = set()
+    for name, value in (data or {}).items():
+        if name == "password" or getattr(instance, name, None) != value:
+            changed.add(name)
+    return changed
+
+
+@register
+class UserAccess(BaseAccess):
+    """Users.
+
+    - A system administrator or system auditor sees every user; anyone else sees
+      themselves and the users who share an organization with them (in any role).
+    - Only a system administrator creates and deletes users, and nobody deletes themselves.
+    - A system administrator changes any user. Any other user changes only their own
+      first name, last name, email and password.
+    - Only a system administrator grants or removes `is_superuser` / `is_system_auditor`.
+    """
+
+    model = User
+
+    def visible(self):
+        users = User.objects.all()
+        if self.sees_everything:
+            return users
+        shared_orgs = Membership.objects.filter(user_id=self.user.pk).values("organization_id")
+        colleagues = Membership.objects.filter(organization_id__in=shared_orgs).values("user_id")
+        return users.filter(Q(pk=self.user.pk) | Q(pk__in=colleagues))
+
+    def can_add(self, obj=None, data=None):
+        return self.is_superuser
+
+    def can_change(self, obj=None, data=None):
+        if self.is_superuser:
+            return True
+        if obj is None or obj.pk != self.user.pk:
+            return False
+        changed = _changed(obj, data)
+        flags = changed.intersection(SYSTEM_FLAGS)
+        if flags:
+            return f"Only a system administrator can change {', '.join(sorted(flags))}."
+        others = changed - SELF_EDITABLE
+        if others:
+            return f"You can change only your name, email and password, not {', '.join(sorted(others))}."
+        return True
+
+    def can_delete(self, obj=None, data=None):
+        if not self.is_superuser:
+            return False
+        if obj is not None and obj.pk == self.user.pk:
+            return "You cannot delete your own account."
+        return True
+
+
+@register
+class OrganizationAccess(BaseAccess):
+    """Organizations.
+
+    - A system administrator or system auditor sees every organization; anyone else sees
+      the organizations where they hold a role.
+    - Only a system administrator creates and deletes organizations.
+    - A system administrator or an admin of the organization changes it and manages its
+      members, admins and auditors.
+    """
+
+    model = Organization
+
+    def visible(self):
+        organizations = Organization.objects.all()
+        if self.sees_everything:
+            return organizations
+        return organizations.filter(pk__in=self.org_ids_query(Perm.VIEW_ORGANIZATION))
+
+    def can_add(self, obj=None, data=None):
+        return self.is_superuser
+
+    def can_change(self, obj=None, data=None):
+        if self.is_superuser:
+            return True
+        return obj is not None and obj.pk in self.org_ids(Perm.CHANGE_ORGANIZATION)
+
+    def can_delete(self, obj=None, data=None):
+        return self.is_superuser
+
+    def can_associate(self, obj=None, data=None):
+        if self.is_superuser:
+            return True
+        return obj is not None and obj.pk in self.org_ids(Perm.MANAGE_MEMBERS)

@@ -1,0 +1,80 @@
+"""Tower-shaped serializers for users and organizations."""
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
+from rest_framework import serializers
+
+from tokensvc.api.serializers import BaseSerializer
+
+from .models import Organization, User
+
+
+class UserSerializer(BaseSerializer):
+    type_name = "user"
+    detail_view = "user_detail"
+
+    created = serializers.DateTimeField(source="date_joined", read_only=True)
+    password = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=False,
+        max_length=128,
+        style={"input_type": "password"},
+        help_text="Write-only. Checked against the password rules.",
+    )
+    external_account = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text="The external authentication provider that created this account; null for local accounts.",
+    )
+    last_login = serializers.DateTimeField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = BaseSerializer.base_fields + (
+            "username",
+            "first_name",
+            "last_name",
+            "email",
+            "is_superuser",
+            "is_system_auditor",
+            "is_active",
+            "password",
+            "external_account",
+            "last_login",
+        )
+
+    def get_related(self, obj):
+        pk = obj.pk
+        return {
+            name: reverse(f"user_{name}", kwargs={"pk": pk}) for name in ("organizations", "admin_of_organizations")
+        }
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if self.instance is None and not attrs.get("password"):
+            raise serializers.ValidationError({"password": ["This field is required."]})
+        password = attrs.get("password")
+        if password:
+            candidate = User(**{k: v for k, v in attrs.items() if k != "password"})
+            if self.instance is not None:
+                candidate = self.instance
+            try:
+                password_validation.validate_password(password, candidate)
+            except DjangoValidationError as error:
+                raise serializers.ValidationError({"password": list(error.messages)}) from None
+        return attrs
+
+
+class OrganizationSerializer(BaseSerializer):
+    type_name = "organization"
+    detail_view = "organization_detail"
+
+    class Meta:
+        model = Organization
+        fields = BaseSerializer.base_fields + ("name", "description")
+
+    def get_related(self, obj):
+        pk = obj.pk
+        return {name: reverse(f"organization_{name}", kwargs={"pk": pk}) for name in ("users", "admins", "auditors")}

@@ -1,0 +1,143 @@
+"""Writes for users, organizations and memberships; each records its activity."""
+
+from django.db import transaction
+
+from tokensvc import activity
+
+from .models import Membership, Organization, User
+from .roles import Role
+
+USER_AUDITED_FIELDS = (
+    "username",
+    "first_name",
+    "last_name",
+    "email",
+    "is_superuser",
+    "is_system_auditor",
+    "is_active",
+)
+ORGANIZATION_AUDITED_FIELDS = ("name", "description")
+
+
+@transaction.atomic
+def user_create(*, actor, password: str | None = None, **fields) -> User:
+    user = User(**fields)
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    activity.record(
+        actor=actor,
+        operation="create",
+        object_type="user",
+        obj=user,
+        changes=activity.snapshot(user, USER_AUDITED_FIELDS),
+        subject_user_id=user.pk,
+    )
+    return user
+
+
+@transaction.atomic
+def user_update(*, actor, user: User, data: dict) -> User:
+    before = activity.snapshot(user, USER_AUDITED_FIELDS)
+    data = dict(data)
+    password = data.pop("password", None)
+    for name, value in data.items():
+        setattr(user, name, value)
+    if password:
+        user.set_password(password)
+    user.save()
+    changes = activity.diff(before, activity.snapshot(user, USER_AUDITED_FIELDS))
+    if password:
+        changes["password"] = "changed"
+    if changes:
+        activity.record(
+            actor=actor, operation="update", object_type="user", obj=user, changes=changes, subject_user_id=user.pk
+        )
+    return user
+
+
+@transaction.atomic
+def user_delete(*, actor, user: User) -> None:
+    activity.record(actor=actor, operation="delete", object_type="user", obj=user, changes={"username": user.username})
+    user.delete()
+
+
+@transaction.atomic
+def organization_create(*, actor, **fields) -> Organization:
+    organization = Organization.objects.create(**fields)
+    activity.record(
+        actor=actor,
+        operation="create",
+        object_type="organization",
+        obj=organization,
+        changes=activity.snapshot(organization, ORGANIZATION_AUDITED_FIELDS),
+        organization_id=organization.pk,
+    )
+    return organization
+
+
+@transaction.atomic
+def organization_update(*, actor, organization: Organization, data: dict) -> Organization:
+    before = activity.snapshot(organization, ORGANIZATION_AUDITED_FIELDS)
+    for name, value in data.items():
+        setattr(organization, name, value)
+    organization.save()
+    changes = activity.diff(before, activity.snapshot(organization, ORGANIZATION_AUDITED_FIELDS))
+    if changes:
+        activity.record(
+            actor=actor,
+            operation="update",
+            object_type="organization",
+            obj=organization,
+            changes=changes,
+            organization_id=organization.pk,
+        )
+    return organization
+
+
+@transaction.atomic
+def organization_delete(*, actor, organization: Organization) -> None:
+    activity.record(
+        actor=actor,
+        operation="delete",
+        object_type="organization",
+        obj=organization,
+        changes={"name": organization.name},
+    )
+    organization.delete()
+
+
+@transaction.atomic
+def membership_grant(*, actor, organization: Organization, user: User, role: Role) -> bool:
+    """Give `user` `role` in `organization`; False when they already held it."""
+    _, created = Membership.objects.get_or_create(organization=organization, user=user, role=role)
+    if created:
+        activity.record(
+            actor=actor,
+            operation="associate",
+            object_type="organization",
+            obj=organization,
+            changes={"user": user.username, "role": str(role)},
+            organization_id=organization.pk,
+            subject_user_id=user.pk,
+        )
+    return created
+
+
+@transaction.atomic
+def membership_revoke(*, actor, organization: Organization, user: User, role: Role) -> bool:
+    """Take `role` in `organization` away from `user`; False when they did not hold it."""
+    deleted, _ = Membership.objects.filter(organization=organization, user=user, role=role).delete()
+    if deleted:
+        activity.record(
+            actor=actor,
+            operation="disassociate",
+            object_type="organization",
+            obj=organization,
+            changes={"user": user.username, "role": str(role)},
+            organization_id=organization.pk,
+            subject_user_id=user.pk,
+        )
+    return bool(deleted)

@@ -1,0 +1,54 @@
+"""External login through a trusted single-sign-on proxy header.
+
+Off unless SSO_REMOTE_USER_ENABLED. The proxy in front of the service authenticates the
+person and sets SSO_REMOTE_USER_HEADER to their username. Accounts created this way carry
+`external_account = SSO_PROVIDER_NAME` and are kept apart from local accounts: the header
+never logs anyone into a local account of the same name. With SSO_TRUSTED_PROXIES set,
+the header is honoured only from those addresses.
+"""
+
+import logging
+
+from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth.backends import RemoteUserBackend
+from django.contrib.auth.middleware import RemoteUserMiddleware
+
+logger = logging.getLogger(__name__)
+
+
+class ExternalHeaderBackend(RemoteUserBackend):
+    create_unknown_user = True
+
+    def authenticate(self, request, remote_user):
+        if not settings.SSO_REMOTE_USER_ENABLED or not remote_user:
+            return None
+        UserModel = auth.get_user_model()
+        existing = UserModel._default_manager.filter(username=remote_user).first()
+        if existing is not None and existing.external_account != settings.SSO_PROVIDER_NAME:
+            logger.warning("sso login refused: username %r belongs to an account of another origin", remote_user)
+            return None
+        return super().authenticate(request, remote_user)
+
+    def configure_user(self, request, user, created=True):
+        if created:
+            user.external_account = settings.SSO_PROVIDER_NAME
+            user.set_unusable_password()
+            user.save(update_fields=["external_account", "password"])
+        return user
+
+
+class ExternalHeaderMiddleware(RemoteUserMiddleware):
+    """Django's remote-user middleware with a configurable header, inert unless enabled."""
+
+    force_logout_if_no_header = True
+
+    def __call__(self, request):
+        if not settings.SSO_REMOTE_USER_ENABLED:
+            return self.get_response(request)
+        self.header = "HTTP_" + settings.SSO_REMOTE_USER_HEADER.upper().replace("-", "_")
+        trusted = settings.SSO_TRUSTED_PROXIES
+        if trusted and request.META.get("REMOTE_ADDR") not in trusted:
+            # A header from anywhere but the proxy is a forgery: ignore it.
+            request.META.pop(self.header, None)
+        return super().__call__(request)

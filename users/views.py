@@ -1,0 +1,105 @@
+"""Thin views for users, organizations and organization roles."""
+
+from django.contrib.auth import update_session_auth_hash
+
+from tokensvc.api import viewsets
+
+from . import services
+from .models import Membership, Organization, User
+from .roles import Perm, Role, roles_granting
+from .serializers import OrganizationSerializer, UserSerializer
+
+
+class UserViewMixin:
+    access_model = User
+    serializer_class = UserSerializer
+    lookup_alternate = "username"
+    search_fields = ("username", "first_name", "last_name", "email")
+
+
+class UserList(UserViewMixin, viewsets.ListCreateView):
+    def create_object(self, data):
+        return services.user_create(actor=self.request.user, **data)
+
+
+class UserDetail(UserViewMixin, viewsets.DetailView):
+    def update_object(self, instance, data):
+        user = services.user_update(actor=self.request.user, user=instance, data=data)
+        if "password" in data and user.pk == self.request.user.pk and hasattr(self.request, "session"):
+            # Changing your own password keeps your current browser session.
+            update_session_auth_hash(self.request._request, user)
+        return user
+
+    def delete_object(self, instance):
+        services.user_delete(actor=self.request.user, user=instance)
+
+
+class Me(UserViewMixin, viewsets.ListView):
+    """The requesting user, as a list of one (as Tower answers)."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(pk=self.request.user.pk)
+
+
+class OrganizationViewMixin:
+    access_model = Organization
+    serializer_class = OrganizationSerializer
+    search_fields = ("name", "description")
+
+
+class OrganizationList(OrganizationViewMixin, viewsets.ListCreateView):
+    def create_object(self, data):
+        return services.organization_create(actor=self.request.user, **data)
+
+
+class OrganizationDetail(OrganizationViewMixin, viewsets.DetailView):
+    def update_object(self, instance, data):
+        return services.organization_update(actor=self.request.user, organization=instance, data=data)
+
+    def delete_object(self, instance):
+        services.organization_delete(actor=self.request.user, organization=instance)
+
+
+class UserOrganizations(OrganizationViewMixin, viewsets.SubListView):
+    """Organizations where user {pk} holds any role, as far as the requester sees them."""
+
+    parent_model = User
+    parent_lookup_alternate = "username"
+    permission = Perm.VIEW_ORGANIZATION
+
+    def filter_for_parent(self, queryset, parent):
+        held = Membership.objects.filter(user=parent, role__in=roles_granting(self.permission))
+        return queryset.filter(pk__in=held.values("organization_id"))
+
+
+class UserAdminOfOrganizations(UserOrganizations):
+    permission = Perm.MANAGE_MEMBERS
+
+
+class OrganizationRoleUsers(UserViewMixin, viewsets.AssociationView):
+    """Users holding a role in organization {pk}. Listing members includes admins."""
+
+    parent_model = Organization
+    role = Role.MEMBER
+    relation = "users"
+
+    def filter_for_parent(self, queryset, parent):
+        roles = roles_granting(Perm.MEMBERSHIP) if self.role == Role.MEMBER else [self.role]
+        holders = Membership.objects.filter(organization=parent, role__in=roles).values("user_id")
+        return queryset.filter(pk__in=holders)
+
+    def associate(self, parent, target):
+        services.membership_grant(actor=self.request.user, organization=parent, user=target, role=self.role)
+
+    def disassociate(self, parent, target):
+        services.membership_revoke(actor=self.request.user, organization=parent, user=target, role=self.role)
+
+
+class OrganizationAdmins(OrganizationRoleUsers):
+    role = Role.ADMIN
+    relation = "admins"
+
+
+class OrganizationAuditors(OrganizationRoleUsers):
+    role = Role.AUDITOR
+    relation = "auditors"
