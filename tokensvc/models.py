@@ -37,3 +37,14 @@ class ActivityEntry(models.Model):
 
     def __str__(self):
         return f"{self.operation} {self.object_type} #{self.object_id}"
+
+
+class ConfigValue(models.Model):
+    """A runtime setting stored in the database; it overrides the settings-module default."""
+
+    key = models.CharField(max_length=128, unique=True)
+    value = models.JSONField(null=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return self.key

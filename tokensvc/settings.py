@@ -191,6 +191,12 @@ OAUTH2_PROVIDER = {
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"],
 }
 
+# Defaults of the runtime settings (GET/PATCH /api/v2/settings/authentication/ overrides them).
+ALLOW_OAUTH2_FOR_EXTERNAL_USERS = env_bool("ALLOW_OAUTH2_FOR_EXTERNAL_USERS", False)
+TOKEN_CREATION_REQUIRES_INTERACTIVE_AUTH = env_bool("TOKEN_CREATION_REQUIRES_INTERACTIVE_AUTH", False)
+PAT_MAX_LIFETIME_SECONDS = env_int("PAT_MAX_LIFETIME_SECONDS", 0) or None
+PAT_DEFAULT_LIFETIME_SECONDS = env_int("PAT_DEFAULT_LIFETIME_SECONDS", 0) or None
+
 # How often, at most, a token's last_used / last_used_ip is written.
 TOKEN_LAST_USED_INTERVAL_SECONDS = env_int("TOKEN_LAST_USED_INTERVAL_SECONDS", 60)
 

@@ -1,0 +1,52 @@
+"""Runtime settings: defaults from the settings module, overrides stored in the database.
+
+Stored values are read from the database whenever they are needed (one small query), so a
+change made through the API takes effect on the next request in every worker process.
+"""
+
+from django.conf import settings
+from django.db import transaction
+
+from .models import ConfigValue
+
+
+def defaults() -> dict:
+    oauth = settings.OAUTH2_PROVIDER
+    return {
+        "ACCESS_TOKEN_EXPIRE_SECONDS": oauth["ACCESS_TOKEN_EXPIRE_SECONDS"],
+        "REFRESH_TOKEN_EXPIRE_SECONDS": oauth["REFRESH_TOKEN_EXPIRE_SECONDS"],
+        "AUTHORIZATION_CODE_EXPIRE_SECONDS": oauth["AUTHORIZATION_CODE_EXPIRE_SECONDS"],
+        "ALLOW_OAUTH2_FOR_EXTERNAL_USERS": getattr(settings, "ALLOW_OAUTH2_FOR_EXTERNAL_USERS", False),
+        "PAT_MAX_LIFETIME_SECONDS": getattr(settings, "PAT_MAX_LIFETIME_SECONDS", None),
+        "PAT_DEFAULT_LIFETIME_SECONDS": getattr(settings, "PAT_DEFAULT_LIFETIME_SECONDS", None),
+        "TOKEN_CREATION_REQUIRES_INTERACTIVE_AUTH": getattr(
+            settings, "TOKEN_CREATION_REQUIRES_INTERACTIVE_AUTH", False
+        ),
+    }
+
+
+def current() -> dict:
+    """Every runtime setting, stored values over defaults."""
+    values = defaults()
+    for key, value in ConfigValue.objects.filter(key__in=list(values)).values_list("key", "value"):
+        values[key] = value
+    return values
+
+
+def get(key: str):
+    if key not in defaults():
+        raise KeyError(key)
+    stored = list(ConfigValue.objects.filter(key=key).values_list("value", flat=True))
+    return stored[0] if stored else defaults()[key]
+
+
+@transaction.atomic
+def update(values: dict) -> dict:
+    """Store `values` (already validated); return {key: [old, new]} for what changed."""
+    before = current()
+    changes = {}
+    for key, value in values.items():
+        if before.get(key) != value:
+            ConfigValue.objects.update_or_create(key=key, defaults={"value": value})
+            changes[key] = [before.get(key), value]
+    return changes
