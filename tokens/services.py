@@ -72,3 +72,24 @@ def token_issue(
         subject_user_id=user.pk,
     )
     return IssuedToken(token=token, value=value, refresh_value=refresh_value)
+
+
+@transaction.atomic
+def token_revoke(*, actor, token: AccessToken) -> bool:
+    """Revoke a token and its refresh token; False when it was already revoked."""
+    if token.revoked_at is not None:
+        return False
+    for refresh in RefreshToken.objects.filter(access_token=token, revoked__isnull=True):
+        refresh.revoke()  # DOT's revoke also revokes the bound access token (through AccessToken.revoke)
+    token.refresh_from_db(fields=["revoked_at"])
+    token.revoke(by=actor if getattr(actor, "is_authenticated", False) else None)
+    activity.record(
+        actor=actor,
+        operation="delete",
+        object_type="o_auth2_access_token",
+        obj=token,
+        changes={"description": token.description},
+        organization_id=_organization_id(token),
+        subject_user_id=token.user_id,
+    )
+    return True
