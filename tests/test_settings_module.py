@@ -1,0 +1,153 @@
+"""The settings module's promises, checked in a fresh interpreter with a controlled environment."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+# Prints the facts the tests assert on, after a full django.setup().
+PROBE = """
+import json, django
+django.setup()
+from django.conf import settings
+db = settings.DATABASES["default"]
+print(json.dumps({
+    "debug": settings.DEBUG,
+    "secret_key_set": bool(settings.SECRET_KEY),
+    "engine": db["ENGINE"],
+    "name": str(db["NAME"]),
+    "host": db.get("HOST", ""),
+    "port": db.get("PORT", ""),
+    "user": db.get("USER", ""),
+    "allowed_hosts": settings.ALLOWED_HOSTS,
+    "session_cookie_age": settings.SESSION_COOKIE_AGE,
+}))
+"""
+
+# Variables the settings module reads; none may leak in from the calling shell.
+CONTROLLED = (
+    "SECRET_KEY",
+    "DEBUG",
+    "DATABASE_URL",
+    "ALLOWED_HOSTS",
+    "SESSION_COOKIE_AGE",
+    "SSO_REMOTE_USER_ENABLED",
+    "ACCESS_TOKEN_EXPIRE_SECONDS",
+)
+
+
+def run_probe(**env) -> subprocess.CompletedProcess:
+    clean = {key: value for key, value in os.environ.items() if key not in CONTROLLED}
+    clean["DJANGO_SETTINGS_MODULE"] = "tokensvc.settings"
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", PROBE],
+        cwd=PROJECT_DIR,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def facts(**env) -> dict:
+    result = run_probe(**env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_production_mode_without_secret_key_refuses_to_start():
+    result = run_probe(DEBUG="false")
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_debug_off_is_the_default_so_a_bare_environment_refuses_to_start():
+    result = run_probe()
+
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_debug_mode_starts_with_a_development_key():
+    found = facts(DEBUG="true")
+
+    assert found["debug"] is True
+    assert found["secret_key_set"] is True
+
+
+def test_production_mode_starts_with_a_secret_key():
+    found = facts(SECRET_KEY="a-real-secret-from-the-environment")
+
+    assert found["debug"] is False
+
+
+def test_default_database_is_a_sqlite_file_in_the_project_directory():
+    found = facts(DEBUG="true")
+
+    assert found["engine"] == "django.db.backends.sqlite3"
+    assert Path(found["name"]) == PROJECT_DIR / "db.sqlite3"
+
+
+def test_postgres_url_selects_the_postgresql_engine():
+    found = facts(DEBUG="true", DATABASE_URL="postgres://svc:pw@db.example.com:6543/tokens")
+
+    assert found["engine"] == "django.db.backends.postgresql"
+    assert found["name"] == "tokens"
+    assert found["host"] == "db.example.com"
+    assert found["port"] == 6543
+    assert found["user"] == "svc"
+
+
+def test_sqlite_url_is_honoured(tmp_path):
+    target = tmp_path / "elsewhere.sqlite3"
+    found = facts(DEBUG="true", DATABASE_URL=f"sqlite:///{target}")
+
+    assert found["engine"] == "django.db.backends.sqlite3"
+    assert Path(found["name"]) == target
+
+
+def test_allowed_hosts_is_a_comma_separated_list():
+    found = facts(DEBUG="true", ALLOWED_HOSTS="api.example.com, .example.org")
+
+    assert found["allowed_hosts"] == ["api.example.com", ".example.org"]
+
+
+@pytest.mark.parametrize("value", ["1", "TRUE", "yes"])
+def test_truthy_spellings_turn_debug_on(value):
+    assert facts(DEBUG=value)["debug"] is True
+
+
+@pytest.mark.parametrize("value", ["0", "off"])
+def test_falsy_spellings_keep_debug_off(value):
+    assert facts(DEBUG=value, SECRET_KEY="k")["debug"] is False
+
+
+@pytest.mark.parametrize("name", ["DEBUG", "SSO_REMOTE_USER_ENABLED"])
+def test_bad_boolean_is_a_clear_configuration_error(name):
+    result = run_probe(SECRET_KEY="k", **{name: "maybe"})
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert f"{name} must be a boolean" in result.stderr
+    assert "'maybe'" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["SESSION_COOKIE_AGE", "ACCESS_TOKEN_EXPIRE_SECONDS"])
+def test_bad_integer_is_a_clear_configuration_error(name):
+    result = run_probe(DEBUG="true", **{name: "ten"})
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert f"{name} must be an integer" in result.stderr
+
+
+def test_integer_settings_come_from_the_environment():
+    assert facts(DEBUG="true", SESSION_COOKIE_AGE="600")["session_cookie_age"] == 600
