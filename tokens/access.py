@@ -1,1 +1,80 @@
 """Access policies for tokens."""
+
+from functools import cached_property
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Q
+from oauth2_provider.models import get_application_model
+
+from tokensvc.api.access import BaseAccess, register, registered
+from users.roles import Perm
+
+from .models import AccessToken
+from .rules import external_user_denial
+
+CREATE_FOR_OTHERS_MESSAGE = "Tokens can only be created for yourself; you cannot create a token for another user."
+
+
+@register
+class AccessTokenAccess(BaseAccess):
+    """OAuth2 access tokens and personal access tokens (PATs, tokens without an application).
+
+    - A revoked token is seen by nobody: its detail answers 404 and it is in no list.
+    - A system administrator sees, changes and deletes every token.
+    - A system auditor sees every token and changes or deletes only their own.
+    - An admin of an organization sees, changes and deletes every token of the applications
+      of that organization; an auditor of the organization sees them. Neither sees the
+      members' personal access tokens.
+    - Everyone sees, changes and deletes their own tokens.
+    - Anyone may create a token for themselves only: a personal access token, or a token of
+      an application they can see. Users of an external authentication provider create no
+      token while ALLOW_OAUTH2_FOR_EXTERNAL_USERS is off.
+    """
+
+    model = AccessToken
+    select_related = ("user", "application")
+
+    def visible(self):
+        tokens = AccessToken.objects.filter(revoked_at__isnull=True)
+        if self.sees_everything:
+            return tokens
+        if not self.user.is_authenticated:
+            return tokens.none()
+        managed_apps = Q(application__organization_id__in=self.org_ids_query(Perm.VIEW_APPLICATION_TOKENS))
+        return tokens.filter(Q(user_id=self.user.pk) | managed_apps)
+
+    @cached_property
+    def applications(self) -> BaseAccess:
+        """The application policy for the same user: who may see which application."""
+        policy_class = registered().get(get_application_model())
+        if policy_class is None:
+            raise ImproperlyConfigured("Tokens need the access policy of applications to be registered.")
+        return policy_class(self.user)
+
+    def can_add(self, obj=None, data=None):
+        denial = external_user_denial(self.user)
+        if denial:
+            return denial
+        data = data or {}
+        owner = data.get("user")
+        if owner is not None and owner.pk != self.user.pk:
+            return CREATE_FOR_OTHERS_MESSAGE
+        application = data.get("application")
+        return application is None or self.applications.can_view(application)
+
+    def _manages(self, obj) -> bool:
+        if self.is_superuser:
+            return True
+        if obj is None:
+            return False
+        if obj.user_id == self.user.pk:
+            return True
+        return obj.application_id is not None and obj.application.organization_id in self.org_ids(
+            Perm.MANAGE_APPLICATION_TOKENS
+        )
+
+    def can_change(self, obj=None, data=None):
+        return self._manages(obj)
+
+    def can_delete(self, obj=None, data=None):
+        return self._manages(obj)

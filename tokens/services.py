@@ -6,13 +6,14 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 from oauth2_provider.models import set_token_value
-from oauth2_provider.settings import oauth2_settings
 
-from tokensvc import activity, tokenformat
+from tokensvc import activity, runtime, tokenformat
 
 from .models import AccessToken, RefreshToken
 
 TOKEN_AUDITED_FIELDS = ("description", "scope", "expires")
+# What a token's owner (or its manager) may change after creation.
+TOKEN_EDITABLE_FIELDS = ("description", "scope")
 
 
 @dataclass
@@ -25,7 +26,8 @@ class IssuedToken:
 
 
 def default_expiry() -> datetime:
-    return timezone.now() + timedelta(seconds=oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS)
+    # The runtime setting, so a change made through the API applies to the next token.
+    return timezone.now() + timedelta(seconds=runtime.get("ACCESS_TOKEN_EXPIRE_SECONDS"))
 
 
 def _organization_id(token: AccessToken) -> int | None:
@@ -72,6 +74,29 @@ def token_issue(
         subject_user_id=user.pk,
     )
     return IssuedToken(token=token, value=value, refresh_value=refresh_value)
+
+
+@transaction.atomic
+def token_update(*, actor, token: AccessToken, data: dict) -> AccessToken:
+    """Change the editable fields of a token (description, scope); record what changed."""
+    editable = {name: value for name, value in data.items() if name in TOKEN_EDITABLE_FIELDS}
+    before = activity.snapshot(token, TOKEN_AUDITED_FIELDS)
+    for name, value in editable.items():
+        setattr(token, name, value)
+    if editable:
+        token.save(update_fields=[*editable, "updated"])
+    changes = activity.diff(before, activity.snapshot(token, TOKEN_AUDITED_FIELDS))
+    if changes:
+        activity.record(
+            actor=actor,
+            operation="update",
+            object_type="o_auth2_access_token",
+            obj=token,
+            changes=changes,
+            organization_id=_organization_id(token),
+            subject_user_id=token.user_id,
+        )
+    return token
 
 
 @transaction.atomic

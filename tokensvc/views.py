@@ -13,6 +13,9 @@ V2_RESOURCES = {
     "me": "me",
     "users": "user_list",
     "organizations": "organization_list",
+    "tokens": "token_list",
+    "applications": "application_list",
+    "activity_stream": "activity_stream_list",
 }
 
 

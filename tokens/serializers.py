@@ -1,0 +1,151 @@
+"""Tower-shaped serializers for access tokens and personal access tokens.
+
+Token values are shown once: in the response that creates them. Everywhere else `token`
+and `refresh_token` read "************" (`refresh_token` is null for a personal access
+token, which has none).
+
+After creation only `description` and `scope` change. `application`, `user`, `expires`,
+`token`, `refresh_token` and the usage fields are read-only: a change request that names
+them is accepted and they are ignored, as Tower does, so a client may PUT back what it
+read. On create, `user` is always the requester and `expires` comes from
+ACCESS_TOKEN_EXPIRE_SECONDS.
+
+An `application` the requester cannot see is answered as if it did not exist (400,
+`Invalid pk`), so its existence is not disclosed.
+"""
+
+from django.urls import reverse
+from oauth2_provider.models import get_application_model
+from rest_framework import serializers
+
+from tokensvc.api import access
+from tokensvc.api.scopes import SCOPE_FORMAT_MESSAGE, WRITE, is_valid_scope
+from tokensvc.api.serializers import SECRET_PLACEHOLDER, BaseSerializer
+
+from .models import AccessToken
+
+
+class ScopeField(serializers.Field):
+    """A space-separated set of `read` / `write`; anything else is refused with one message."""
+
+    default_error_messages = {"invalid": SCOPE_FORMAT_MESSAGE}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_null", True)  # null is refused by to_internal_value, with the same message
+        super().__init__(**kwargs)
+
+    def validate_empty_values(self, data):
+        if data is None:
+            self.fail("invalid")
+        return super().validate_empty_values(data)
+
+    def to_internal_value(self, data):
+        if not is_valid_scope(data):
+            self.fail("invalid")
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+class VisibleApplicationField(serializers.PrimaryKeyRelatedField):
+    """An application id, looked up among the applications the requester can see."""
+
+    def get_queryset(self):
+        return access.visible(self.context["request"], get_application_model())
+
+
+def shown_once(token: AccessToken, issued) -> AccessToken:
+    """Attach the new values to the instance for the create response only; they are never stored."""
+    token.issued_value = issued.value
+    token.issued_refresh_value = issued.refresh_value
+    return token
+
+
+class TokenSerializer(BaseSerializer):
+    """An access token as read, changed, or created under a parent that fixes its application."""
+
+    type_name = "o_auth2_access_token"
+    detail_view = "token_detail"
+    summary = {
+        "user": ("id", "username", "first_name", "last_name"),
+        "application": ("id", "name", "client_id"),
+    }
+
+    modified = serializers.DateTimeField(source="updated", read_only=True)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=512)
+    user = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The owner: always the creator.")
+    token = serializers.SerializerMethodField(help_text="The token value; shown only when it is created.")
+    refresh_token = serializers.SerializerMethodField(
+        help_text="The refresh token value; shown only when it is created, null for a personal access token."
+    )
+    application = serializers.PrimaryKeyRelatedField(
+        read_only=True, help_text="The application; null for a personal access token."
+    )
+    expires = serializers.DateTimeField(read_only=True)
+    # No default here: a PUT that leaves out the scope keeps it rather than widening it.
+    scope = ScopeField(required=False, help_text="Space-separated: 'read', 'write' or 'read write'.")
+    last_used = serializers.DateTimeField(read_only=True)
+    last_used_ip = serializers.IPAddressField(read_only=True)
+    token_hint = serializers.CharField(read_only=True, help_text="The last characters of the value.")
+
+    class Meta:
+        model = AccessToken
+        fields = BaseSerializer.base_fields + (
+            "description",
+            "user",
+            "token",
+            "refresh_token",
+            "application",
+            "expires",
+            "scope",
+            "last_used",
+            "last_used_ip",
+            "token_hint",
+        )
+
+    def get_token(self, obj) -> str:
+        return getattr(obj, "issued_value", None) or SECRET_PLACEHOLDER
+
+    def get_refresh_token(self, obj) -> str | None:
+        if obj.application_id is None:
+            return None
+        return getattr(obj, "issued_refresh_value", None) or SECRET_PLACEHOLDER
+
+    def get_related(self, obj) -> dict:
+        related = {"user": reverse("user_detail", kwargs={"pk": obj.user_id})}
+        if obj.application_id is not None:
+            related["application"] = reverse("application_detail", kwargs={"pk": obj.application_id})
+        related["activity_stream"] = reverse(self.detail_view, kwargs={"pk": obj.pk}) + "activity_stream/"
+        return related
+
+
+class ApplicationTokenSerializer(TokenSerializer):
+    """POST /applications/{id}/tokens/: the application comes from the URL; scope defaults to write."""
+
+    scope = ScopeField(required=False, default=WRITE, help_text="Space-separated: 'read', 'write' or 'read write'.")
+
+
+class TokenCreateSerializer(ApplicationTokenSerializer):
+    """POST /tokens/ and /users/{id}/tokens/: an application token, or a PAT when `application` is null."""
+
+    application = VisibleApplicationField(
+        required=False, allow_null=True, default=None, help_text="The application; null for a personal access token."
+    )
+
+
+class PersonalTokenSerializer(TokenCreateSerializer):
+    """POST /users/{id}/personal_tokens/: a PAT; `application` may be omitted or null, nothing else."""
+
+    def validate_application(self, value):
+        if value is not None:
+            raise serializers.ValidationError("A personal access token has no application; send null or omit it.")
+        return value
+
+
+class AuthorizedTokenSerializer(TokenCreateSerializer):
+    """POST /users/{id}/authorized_tokens/: a token of an application, which is required."""
+
+    application = VisibleApplicationField(
+        required=True, allow_null=False, help_text="The application the token is issued for."
+    )

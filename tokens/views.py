@@ -1,0 +1,96 @@
+"""Thin views for access tokens: top-level, per application and per user."""
+
+from oauth2_provider.models import get_application_model
+
+from tokensvc.api import viewsets
+from users.models import User
+
+from . import services
+from .models import AccessToken
+from .serializers import (
+    ApplicationTokenSerializer,
+    AuthorizedTokenSerializer,
+    PersonalTokenSerializer,
+    TokenCreateSerializer,
+    TokenSerializer,
+    shown_once,
+)
+
+
+class TokenViewMixin:
+    access_model = AccessToken
+    serializer_class = TokenSerializer
+    search_fields = ("description",)
+    # Create serializers for POST; everything else reads and changes through TokenSerializer.
+    create_serializer_class = TokenCreateSerializer
+
+    def get_serializer_class(self):
+        if self.request.method == "POST":
+            return self.create_serializer_class
+        return self.serializer_class
+
+    def create_object(self, data):
+        # The owner is always the requester; the policy has refused any other owner already.
+        issued = services.token_issue(
+            actor=self.request.user,
+            user=self.request.user,
+            application=data.get("application"),
+            scope=data["scope"],
+            description=data.get("description", ""),
+        )
+        return shown_once(issued.token, issued)
+
+
+class TokenList(TokenViewMixin, viewsets.ListCreateView):
+    pass
+
+
+class TokenDetail(TokenViewMixin, viewsets.DetailView):
+    def update_object(self, instance, data):
+        return services.token_update(actor=self.request.user, token=instance, data=data)
+
+    def delete_object(self, instance):
+        services.token_revoke(actor=self.request.user, token=instance)
+
+
+class ApplicationTokens(TokenViewMixin, viewsets.SubListCreateView):
+    """Tokens of application {pk}; POST issues one for the requester, linked to the application."""
+
+    parent_model = get_application_model()
+    create_serializer_class = ApplicationTokenSerializer
+
+    def filter_for_parent(self, queryset, parent):
+        return queryset.filter(application=parent)
+
+    def creation_defaults(self):
+        return {"application": self.get_parent()}
+
+
+class UserTokens(TokenViewMixin, viewsets.SubListCreateView):
+    """Tokens of user {pk} (not the requester's), as far as the requester may see them.
+
+    POST issues a token for the requester, so it is refused unless user {pk} is the requester.
+    """
+
+    parent_model = User
+    parent_lookup_alternate = "username"
+
+    def filter_for_parent(self, queryset, parent):
+        return queryset.filter(user=parent)
+
+    def creation_defaults(self):
+        return {"user": self.get_parent()}
+
+
+class UserPersonalTokens(UserTokens):
+    create_serializer_class = PersonalTokenSerializer
+
+    def filter_for_parent(self, queryset, parent):
+        return queryset.filter(user=parent, application__isnull=True)
+
+
+class UserAuthorizedTokens(UserTokens):
+    create_serializer_class = AuthorizedTokenSerializer
+
+    def filter_for_parent(self, queryset, parent):
+        return queryset.filter(user=parent, application__isnull=False)
