@@ -14,8 +14,6 @@ V2_RESOURCES = {
     "users": "user_list",
     "organizations": "organization_list",
     "tokens": "token_list",
-    "applications": "application_list",
-    "activity_stream": "activity_stream_list",
 }
 
 
