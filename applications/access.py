@@ -1,1 +1,51 @@
 """Access policies for OAuth2 applications."""
+
+from tokensvc.api.access import BaseAccess, register
+from users.roles import Perm
+
+from .models import Application
+
+
+@register
+class ApplicationAccess(BaseAccess):
+    """OAuth2 applications.
+
+    - A system administrator or system auditor sees every application; anyone else sees
+      the applications of the organizations where they are an admin, member or auditor.
+    - A system administrator creates, changes and deletes any application. An admin of an
+      organization creates applications in it, and changes and deletes its applications.
+    - Nobody else creates, changes or deletes applications.
+    """
+
+    model = Application
+    select_related = ("organization",)
+
+    def visible(self):
+        applications = Application.objects.all()
+        if self.sees_everything:
+            return applications
+        return applications.filter(organization_id__in=self.org_ids_query(Perm.VIEW_APPLICATIONS))
+
+    def _manages(self, organization_id) -> bool:
+        return organization_id in self.org_ids(Perm.MANAGE_APPLICATIONS)
+
+    def can_add(self, obj=None, data=None):
+        if self.is_superuser:
+            return True
+        organization = (data or {}).get("organization")
+        if organization is None:
+            # Asked before the body is read: anyone who administers some organization may try.
+            if self.org_ids(Perm.MANAGE_APPLICATIONS):
+                return True
+            return "Only an admin of an organization can create applications."
+        if self._manages(organization.pk):
+            return True
+        return "You can create applications only in organizations you administer."
+
+    def can_change(self, obj=None, data=None):
+        if self.is_superuser:
+            return True
+        return obj is not None and self._manages(obj.organization_id)
+
+    def can_delete(self, obj=None, data=None):
+        return self.can_change(obj, data)

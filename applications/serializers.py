@@ -1,0 +1,186 @@
+"""The Tower-shaped serializer for OAuth2 applications, and the token summary it shows."""
+
+from urllib.parse import urlsplit
+
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from rest_framework import serializers
+
+from tokens.models import AccessToken
+from tokensvc.api import access
+from tokensvc.api.serializers import SECRET_PLACEHOLDER, BaseSerializer
+from users.models import Organization
+
+from .models import Application
+
+# How many tokens summary_fields.tokens lists (the count covers them all).
+TOKEN_SUMMARY_LIMIT = 10
+GRANT_TYPES = (
+    (Application.GRANT_PASSWORD, "Resource owner password-based"),
+    (Application.GRANT_AUTHORIZATION_CODE, "Authorization code"),
+)
+REDIRECT_SCHEMES = ("http", "https")
+AUTHORIZATION_CODE = Application.GRANT_AUTHORIZATION_CODE
+
+
+def _summarised_tokens(request):
+    """The tokens the requester may see that still count: revoked ones are tombstones."""
+    visible = access.visible(request, AccessToken)
+    return AccessToken.objects.filter(pk__in=visible.values("pk"), revoked_at__isnull=True)
+
+
+def with_token_summary(queryset, request):
+    """Annotate and prefetch what summary_fields.tokens needs: two queries for any page size."""
+    tokens = _summarised_tokens(request)
+    count = (
+        tokens.filter(application_id=OuterRef("pk"))
+        .order_by()
+        .values("application_id")
+        .annotate(total=Count("pk"))
+        .values("total")
+    )
+    first = tokens.only("id", "scope", "application_id").order_by("-created", "-id")[:TOKEN_SUMMARY_LIMIT]
+    return queryset.annotate(
+        summary_token_count=Coalesce(Subquery(count, output_field=IntegerField()), 0)
+    ).prefetch_related(Prefetch("accesstoken_set", queryset=first, to_attr="summary_tokens"))
+
+
+def redirect_uri_errors(value: str) -> list[str]:
+    errors = []
+    for uri in value.split():
+        parts = urlsplit(uri)
+        if parts.scheme not in REDIRECT_SCHEMES or not parts.netloc:
+            errors.append(f"{uri!r} is not an absolute http or https URL.")
+        elif "#" in uri:
+            errors.append(f"{uri!r} must not contain a fragment (#).")
+    return errors
+
+
+class ApplicationSerializer(BaseSerializer):
+    type_name = "o_auth2_application"
+    detail_view = "application_detail"
+    summary = {"organization": ("id", "name", "description")}
+    immutable_fields = ("organization", "authorization_grant_type")
+
+    name = serializers.CharField(max_length=255, help_text="A human-readable name, unique in the organization.")
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    client_id = serializers.CharField(read_only=True, help_text="Generated; never editable.")
+    client_secret = serializers.SerializerMethodField(
+        help_text="Generated; shown only in the create response of a confidential application."
+    )
+    client_type = serializers.ChoiceField(choices=Application.CLIENT_TYPES)
+    redirect_uris = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Space-separated absolute http(s) URLs; required for the authorization-code grant type.",
+    )
+    authorization_grant_type = serializers.ChoiceField(
+        choices=GRANT_TYPES, help_text="Set on create; cannot be changed afterwards."
+    )
+    skip_authorization = serializers.BooleanField(required=False, default=False)
+    organization = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.all(), help_text="Set on create; cannot be changed afterwards."
+    )
+
+    class Meta:
+        model = Application
+        fields = BaseSerializer.base_fields + (
+            "name",
+            "description",
+            "client_id",
+            "client_secret",
+            "client_type",
+            "redirect_uris",
+            "authorization_grant_type",
+            "skip_authorization",
+            "organization",
+        )
+        # Name uniqueness is checked in validate() with a message that says what clashed.
+        validators = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.forced_organization is not None:
+            self.fields["organization"].required = False
+
+    @property
+    def forced_organization(self):
+        """The organization a nested URL creates applications in, if any."""
+        return self.context.get("organization")
+
+    # Output ----------------------------------------------------------------
+
+    def get_client_secret(self, obj) -> str | None:
+        if obj.client_type != Application.CLIENT_CONFIDENTIAL:
+            return None
+        issued = getattr(obj, "issued_client_secret", None)
+        return issued if issued else SECRET_PLACEHOLDER
+
+    def get_related(self, obj):
+        detail = reverse("application_detail", kwargs={"pk": obj.pk})
+        return {
+            "tokens": f"{detail}tokens/",
+            "organization": reverse("organization_detail", kwargs={"pk": obj.organization_id}),
+            "activity_stream": reverse("application_activity_stream", kwargs={"pk": obj.pk}),
+        }
+
+    def get_summary_fields(self, obj):
+        result = super().get_summary_fields(obj)
+        result["tokens"] = self.token_summary(obj)
+        return result
+
+    def token_summary(self, obj) -> dict:
+        if not hasattr(obj, "summary_token_count"):
+            # A single object not loaded through with_token_summary() (e.g. just created).
+            request = self.context["request"]
+            obj = with_token_summary(Application.objects.filter(pk=obj.pk), request).get()
+        return {
+            "count": obj.summary_token_count,
+            "results": [
+                {"id": token.pk, "token": SECRET_PLACEHOLDER, "scope": token.scope} for token in obj.summary_tokens
+            ],
+        }
+
+    # Input -----------------------------------------------------------------
+
+    def validate(self, attrs):
+        forced = self.forced_organization
+        if forced is not None:
+            given = attrs.get("organization")
+            if given is not None and given.pk != forced.pk:
+                raise serializers.ValidationError(
+                    {"organization": [f"Applications created here belong to organization {forced.pk}."]}
+                )
+            attrs["organization"] = forced
+        attrs = super().validate(attrs)
+        instance = self.instance
+
+        def effective(name):
+            if name in attrs:
+                return attrs[name]
+            return getattr(instance, name) if instance is not None else None
+
+        errors = {}
+        redirect_uris = effective("redirect_uris") or ""
+        uri_errors = redirect_uri_errors(redirect_uris)
+        if uri_errors:
+            errors["redirect_uris"] = uri_errors
+        elif (
+            not redirect_uris.strip() and effective("authorization_grant_type") == Application.GRANT_AUTHORIZATION_CODE
+        ):
+            errors["redirect_uris"] = ["At least one redirect URI is required for the authorization-code grant type."]
+
+        name, organization = effective("name"), effective("organization")
+        if name is not None and organization is not None:
+            clashes = Application.objects.filter(organization=organization, name=name)
+            if instance is not None:
+                clashes = clashes.exclude(pk=instance.pk)
+            if clashes.exists():
+                errors["name"] = [f"An application named {name!r} already exists in this organization."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        if "redirect_uris" in attrs:
+            attrs["redirect_uris"] = " ".join(attrs["redirect_uris"].split())
+        return attrs

@@ -1,0 +1,112 @@
+"""Writes for OAuth2 applications; each records its activity, never the client secret."""
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from tokens.models import AccessToken
+from tokensvc import activity
+from users.models import Organization
+
+from .models import Application
+
+OBJECT_TYPE = "o_auth2_application"
+APPLICATION_AUDITED_FIELDS = (
+    "name",
+    "description",
+    "client_id",
+    "client_type",
+    "redirect_uris",
+    "authorization_grant_type",
+    "skip_authorization",
+    "organization",
+)
+
+
+@dataclass
+class CreatedApplication:
+    """A new application and its plaintext client secret, which exists only here and in the create response."""
+
+    application: Application
+    client_secret: str | None = field(repr=False)
+
+
+@transaction.atomic
+def application_create(
+    *,
+    actor,
+    organization: Organization,
+    name: str,
+    client_type: str,
+    authorization_grant_type: str,
+    redirect_uris: str = "",
+    description: str = "",
+    skip_authorization: bool = False,
+) -> CreatedApplication:
+    """Register an application; the secret is hashed on save, so it is read out before."""
+    application = Application(
+        organization=organization,
+        name=name,
+        description=description,
+        client_type=client_type,
+        authorization_grant_type=authorization_grant_type,
+        redirect_uris=redirect_uris,
+        skip_authorization=skip_authorization,
+    )
+    plaintext = application.client_secret
+    application.save()
+    activity.record(
+        actor=actor,
+        operation="create",
+        object_type=OBJECT_TYPE,
+        obj=application,
+        changes=activity.snapshot(application, APPLICATION_AUDITED_FIELDS),
+        organization_id=organization.pk,
+    )
+    confidential = client_type == Application.CLIENT_CONFIDENTIAL
+    return CreatedApplication(application=application, client_secret=plaintext if confidential else None)
+
+
+@transaction.atomic
+def application_update(*, actor, application: Application, data: dict) -> Application:
+    before = activity.snapshot(application, APPLICATION_AUDITED_FIELDS)
+    for name, value in data.items():
+        setattr(application, name, value)
+    application.save()
+    changes = activity.diff(before, activity.snapshot(application, APPLICATION_AUDITED_FIELDS))
+    if changes:
+        activity.record(
+            actor=actor,
+            operation="update",
+            object_type=OBJECT_TYPE,
+            obj=application,
+            changes=changes,
+            organization_id=application.organization_id,
+        )
+    return application
+
+
+@transaction.atomic
+def application_delete(*, actor, application: Application) -> None:
+    """Delete an application together with its tokens, which stop authenticating at once."""
+    tokens = AccessToken.objects.filter(application=application).only("pk", "user_id", "description")
+    for token in tokens:
+        activity.record(
+            actor=actor,
+            operation="delete",
+            object_type="o_auth2_access_token",
+            obj=token,
+            changes={"description": token.description, "application": application.pk},
+            organization_id=application.organization_id,
+            subject_user_id=token.user_id,
+        )
+    activity.record(
+        actor=actor,
+        operation="delete",
+        object_type=OBJECT_TYPE,
+        obj=application,
+        changes={"name": application.name},
+        organization_id=application.organization_id,
+    )
+    # Tokens, refresh tokens and grants go with it (on_delete=CASCADE).
+    application.delete()
