@@ -104,10 +104,11 @@ def token_revoke(*, actor, token: AccessToken) -> bool:
     """Revoke a token and its refresh token; False when it was already revoked."""
     if token.revoked_at is not None:
         return False
-    for refresh in RefreshToken.objects.filter(access_token=token, revoked__isnull=True):
-        refresh.revoke()  # DOT's revoke also revokes the bound access token (through AccessToken.revoke)
-    token.refresh_from_db(fields=["revoked_at"])
+    # The access token first, so the tombstone names who revoked it; the refresh token's own
+    # revoke() then finds it revoked already and leaves it as it is.
     token.revoke(by=actor if getattr(actor, "is_authenticated", False) else None)
+    for refresh in RefreshToken.objects.filter(access_token=token, revoked__isnull=True):
+        refresh.revoke()
     activity.record(
         actor=actor,
         operation="delete",
