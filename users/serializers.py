@@ -51,6 +51,12 @@ class UserSerializer(BaseSerializer):
             name: reverse(f"user_{name}", kwargs={"pk": pk}) for name in ("organizations", "admin_of_organizations")
         }
 
+    def validate_username(self, value):
+        # A URL segment of digits is read as an id, so such a name could never be looked up.
+        if value.isdigit() and (self.instance is None or value != self.instance.username):
+            raise serializers.ValidationError("A username cannot consist of digits only.")
+        return value
+
     def validate(self, attrs):
         attrs = super().validate(attrs)
         if self.instance is None and not attrs.get("password"):

@@ -42,6 +42,9 @@ class AccessPermission(permissions.BasePermission):
             if getattr(view, "allow_anonymous", False) and request.method in permissions.SAFE_METHODS:
                 return True
             raise exceptions.NotAuthenticated()
+        if not method_is_mapped(request, view):
+            # Nothing would run: let the view answer 405 instead of a misleading 403.
+            return True
         action = view_action(request, view)
         # Detail and nested views decide on an object (the target, or the parent) once they
         # have it; here only the mask runs for them.
@@ -52,6 +55,11 @@ class AccessPermission(permissions.BasePermission):
     def has_object_permission(self, request, view, obj):
         enforce(request, view_action(request, view), type(obj), obj)
         return True
+
+
+def method_is_mapped(request, view) -> bool:
+    method = request.method.lower()
+    return method in view.http_method_names and hasattr(view, method)
 
 
 def view_action(request, view) -> str:
