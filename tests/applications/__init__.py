@@ -1,0 +1,1 @@
+"""Tests of the OAuth2 applications API."""
