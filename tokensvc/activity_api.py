@@ -106,16 +106,11 @@ class ActivityEntrySerializer(BaseSerializer):
 
 
 class ReadOnlyMixin:
-    """Entries are read-only: a method these views do not serve is a 405, not a denied write."""
+    """Entries are read-only: these views serve GET only, so any write method is a 405."""
 
     access_model = ActivityEntry
     serializer_class = ActivityEntrySerializer
     search_fields = ("object_repr", "actor_username")
-
-    def access_action(self, request):
-        if request.method not in self.allowed_methods:
-            return "view"
-        return None
 
 
 class ActivityStreamList(ReadOnlyMixin, viewsets.ListView):
