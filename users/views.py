@@ -1,6 +1,7 @@
 """Thin views for users, organizations and organization roles."""
 
 from django.contrib.auth import update_session_auth_hash
+from rest_framework.authentication import SessionAuthentication
 
 from tokensvc.api import viewsets
 
@@ -25,7 +26,8 @@ class UserList(UserViewMixin, viewsets.ListCreateView):
 class UserDetail(UserViewMixin, viewsets.DetailView):
     def update_object(self, instance, data):
         user = services.user_update(actor=self.request.user, user=instance, data=data)
-        if "password" in data and user.pk == self.request.user.pk and hasattr(self.request, "session"):
+        signed_in_by_session = isinstance(self.request.successful_authenticator, SessionAuthentication)
+        if "password" in data and user.pk == self.request.user.pk and signed_in_by_session:
             # Changing your own password keeps your current browser session.
             update_session_auth_hash(self.request._request, user)
         return user
@@ -83,16 +85,21 @@ class OrganizationRoleUsers(UserViewMixin, viewsets.AssociationView):
     role = Role.MEMBER
     relation = "users"
 
+    def listed_roles(self) -> list[str]:
+        """The roles that put a user in this list: the member list also shows admins."""
+        return roles_granting(Perm.MEMBERSHIP) if self.role == Role.MEMBER else [self.role]
+
     def filter_for_parent(self, queryset, parent):
-        roles = roles_granting(Perm.MEMBERSHIP) if self.role == Role.MEMBER else [self.role]
-        holders = Membership.objects.filter(organization=parent, role__in=roles).values("user_id")
+        holders = Membership.objects.filter(organization=parent, role__in=self.listed_roles()).values("user_id")
         return queryset.filter(pk__in=holders)
 
     def associate(self, parent, target):
         services.membership_grant(actor=self.request.user, organization=parent, user=target, role=self.role)
 
     def disassociate(self, parent, target):
-        services.membership_revoke(actor=self.request.user, organization=parent, user=target, role=self.role)
+        # Leaving a list means losing every role that puts the user in it.
+        for role in self.listed_roles():
+            services.membership_revoke(actor=self.request.user, organization=parent, user=target, role=role)
 
 
 class OrganizationAdmins(OrganizationRoleUsers):

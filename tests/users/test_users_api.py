@@ -280,3 +280,21 @@ def test_deleting_a_user_answers_204_and_records_it(client_for, superuser, plain
     assert not User.objects.filter(pk=plain_user.pk).exists()
     entry = ActivityEntry.objects.get(operation="delete", object_type="user")
     assert entry.changes == {"username": "plain"}
+
+
+def test_changing_your_password_in_a_browser_session_keeps_the_session(client_for, plain_user):
+    client = client_for(plain_user, auth="session")
+
+    response = client.patch(f"/api/v2/users/{plain_user.pk}/", {"password": "Brand-New-Pass-9"}, format="json")
+
+    assert response.status_code == 200
+    assert client.get("/api/v2/me/").status_code == 200
+
+
+def test_changing_your_password_with_a_token_starts_no_session(client_for, plain_user):
+    response = client_for(plain_user).patch(
+        f"/api/v2/users/{plain_user.pk}/", {"password": "Brand-New-Pass-9"}, format="json"
+    )
+
+    assert response.status_code == 200
+    assert "sessionid" not in response.cookies

@@ -129,6 +129,13 @@ class AssociateSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="The id of the object to associate.")
     disassociate = serializers.BooleanField(required=False, default=False)
 
+    def to_internal_value(self, data):
+        if hasattr(data, "keys"):
+            unknown = sorted(key for key in data if key not in self.fields and key != "csrfmiddlewaretoken")
+            if unknown:
+                raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
+        return super().to_internal_value(data)
+
 
 class AssociationView(SubListView):
     """GET lists the associated objects; POST {"id": N} associates, with "disassociate": true removes.
