@@ -2,11 +2,15 @@
 
 from django.urls import include, path
 
-from . import views
+from oauth import views as oauth_views
+
+from . import settings_api, views
 
 v2 = [
     path("", views.ApiV2Root.as_view(), name="api_v2_root"),
     path("ping/", views.Ping.as_view(), name="ping"),
+    path("settings/", settings_api.SettingsRoot.as_view(), name="settings_root"),
+    path("settings/authentication/", settings_api.AuthenticationSettings.as_view(), name="settings_authentication"),
     path("", include("users.urls")),
     path("", include("tokens.urls")),
 ]
@@ -14,5 +18,11 @@ v2 = [
 urlpatterns = [
     path("api/", views.ApiRoot.as_view(), name="api_root"),
     path("api/v2/", include(v2)),
+    path("api/o/", include("oauth.urls")),
+    path(
+        ".well-known/oauth-authorization-server",
+        oauth_views.MetadataView.as_view(),
+        name="oauth_authorization_server_metadata",
+    ),
     path("api/", include("rest_framework.urls")),
 ]

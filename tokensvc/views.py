@@ -13,6 +13,7 @@ V2_RESOURCES = {
     "me": "me",
     "users": "user_list",
     "organizations": "organization_list",
+    "settings": "settings_root",
     "tokens": "token_list",
 }
 
