@@ -189,6 +189,17 @@ OAUTH2_PROVIDER = {
     "ROTATE_REFRESH_TOKEN": True,
     "PKCE_REQUIRED": True,
     "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"],
+    # /api/o/: this service's validator and a server reading token lifetimes at runtime (oauth/).
+    "OAUTH2_VALIDATOR_CLASS": "oauth.validators.Validator",
+    "OAUTH2_SERVER_CLASS": "oauth.server.Server",
+    # PKCE with S256 only; redirect URIs match exactly; no implicit grant.
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    # What /.well-known/oauth-authorization-server advertises.
+    "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "password", "refresh_token"],
+    "OAUTH2_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": ["client_secret_basic", "client_secret_post", "none"],
 }
 
 # Defaults of the runtime settings (GET/PATCH /api/v2/settings/authentication/ overrides them).

@@ -1,0 +1,172 @@
+"""The django-oauth-toolkit validator with this service's rules.
+
+What it adds to the toolkit's validator:
+- every grant refuses users of an external authentication provider while
+  ALLOW_OAUTH2_FOR_EXTERNAL_USERS is off (tokens/rules.py words the refusal);
+- minted access tokens carry their `token_hint` and an activity record;
+- lifetimes of refresh tokens and authorization codes come from the runtime settings;
+- a refresh token is refused, with a description saying why, when it is unknown, older than
+  REFRESH_TOKEN_EXPIRE_SECONDS, no longer bound to an access token, or already used or
+  revoked; presenting a used one revokes every token of its family (reuse protection),
+  by tombstone like every other revocation here;
+- revocation through /api/o/revoke_token/ goes through the same service as the API.
+"""
+
+import hashlib
+from datetime import timedelta
+
+from django.db.models import F
+from django.utils import timezone
+from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauth2_provider.settings import oauth2_settings
+from oauthlib.oauth2.rfc6749 import errors
+
+from tokens.models import AccessToken, RefreshToken
+from tokens.rules import external_user_denial
+from tokens.services import TOKEN_AUDITED_FIELDS, token_revoke
+from tokensvc import activity, tokenformat
+
+from . import server
+from .revocation import revoke_family
+
+
+def digest(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+class ExternalUserDenied(errors.CustomOAuth2Error):
+    """403: the user may not hold OAuth2 tokens at all."""
+
+    def __init__(self, message, request=None):
+        super().__init__("access_denied", description=message, status_code=403, request=request)
+
+
+class Validator(OAuth2Validator):
+    # Users ------------------------------------------------------------------
+
+    def ensure_user_may_hold_tokens(self, user, request):
+        message = external_user_denial(user)
+        if message:
+            raise ExternalUserDenied(message, request=request)
+
+    def validate_user(self, username, password, client, request, *args, **kwargs):
+        if not isinstance(username, str) or not isinstance(password, str):
+            return False
+        if not super().validate_user(username, password, client, request, *args, **kwargs):
+            return False
+        self.ensure_user_may_hold_tokens(request.user, request)
+        return True
+
+    def validate_code(self, client_id, code, client, request, *args, **kwargs):
+        if not super().validate_code(client_id, code, client, request, *args, **kwargs):
+            return False
+        if request.user is None or not request.user.is_active:
+            return False
+        self.ensure_user_may_hold_tokens(request.user, request)
+        return True
+
+    # Lifetimes ----------------------------------------------------------------
+
+    def save_authorization_code(self, client_id, code, request, *args, **kwargs):
+        expires = timezone.now() + timedelta(seconds=server.authorization_code_lifetime())
+        self._create_authorization_code(request, code, expires=expires)
+
+    # Refresh tokens -------------------------------------------------------------
+
+    def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
+        rt = (
+            RefreshToken.objects.filter(token_checksum=digest(refresh_token))
+            .select_related("access_token", "user")
+            .order_by(F("revoked").desc(nulls_first=True))
+            .first()
+        )
+        if rt is None:
+            return False
+        if rt.application_id != getattr(client, "pk", None):
+            # Another client's token: as unknown, and no family is touched on its behalf.
+            return False
+        if rt.revoked is not None:
+            used = AccessToken.objects.filter(source_refresh_token=rt).exists()
+            if oauth2_settings.REFRESH_TOKEN_REUSE_PROTECTION and rt.token_family:
+                revoke_family(rt.token_family, reason="refresh token reuse")
+            if used:
+                description = "The refresh token has already been used; every token issued from it has been revoked."
+            else:
+                description = "The refresh token has been revoked."
+            raise errors.InvalidGrantError(description=description, request=request)
+        if rt.access_token is None:
+            raise errors.InvalidGrantError(
+                description="The refresh token is no longer bound to an access token.", request=request
+            )
+        if rt.created + timedelta(seconds=server.refresh_token_lifetime()) <= timezone.now():
+            raise errors.InvalidGrantError(description="The refresh token has expired.", request=request)
+        if rt.user is None or not rt.user.is_active:
+            raise errors.InvalidGrantError(description="The refresh token's user is inactive.", request=request)
+        self.ensure_user_may_hold_tokens(rt.user, request)
+        request.user = rt.user
+        # Under hashed storage only the presented value is known.
+        request.refresh_token = refresh_token
+        request.refresh_token_instance = rt
+        return True
+
+    # Minting --------------------------------------------------------------------
+
+    def _create_access_token(self, expires, request, token, source_refresh_token=None):
+        value = token["access_token"]
+        access_token = AccessToken(
+            user=request.user,
+            scope=token["scope"],
+            expires=expires,
+            application=request.client,
+            source_refresh_token=source_refresh_token,
+            resource=getattr(request, "resource", []),
+            token_hint=tokenformat.hint(value),
+        )
+        self._set_token_value(access_token, value)
+        access_token.save()
+        activity.record(
+            actor=request.user,
+            operation="create",
+            object_type="o_auth2_access_token",
+            obj=access_token,
+            changes=activity.snapshot(access_token, TOKEN_AUDITED_FIELDS + ("application", "user")),
+            organization_id=request.client.organization_id,
+            subject_user_id=request.user.pk,
+        )
+        return access_token
+
+    # Revocation -------------------------------------------------------------------
+
+    def revoke_token(self, token, token_type_hint, request, *args, **kwargs):
+        """RFC 7009: revoke the client's own token (access or refresh); unknown tokens are ignored."""
+        application_pk = getattr(request.client, "pk", None)
+        if application_pk is None or not isinstance(token, str):
+            return
+        checksum = digest(token)
+        lookups = [self._revoke_access, self._revoke_refresh]
+        if token_type_hint == "refresh_token":
+            lookups.reverse()
+        for lookup in lookups:
+            if lookup(checksum, application_pk):
+                return
+
+    def _revoke_access(self, checksum, application_pk) -> bool:
+        access = AccessToken.objects.filter(token_checksum=checksum, application_id=application_pk).first()
+        if access is None:
+            return False
+        token_revoke(actor=None, token=access)
+        # Refresh tokens left live by an earlier access-only revocation go too.
+        for refresh in RefreshToken.objects.filter(access_token=access, revoked__isnull=True):
+            refresh.revoke()
+        return True
+
+    def _revoke_refresh(self, checksum, application_pk) -> bool:
+        found = False
+        for refresh in RefreshToken.objects.filter(
+            token_checksum=checksum, application_id=application_pk, revoked__isnull=True
+        ).select_related("access_token"):
+            found = True
+            if refresh.access_token is not None:
+                token_revoke(actor=None, token=refresh.access_token)
+            refresh.revoke()
+        return found or RefreshToken.objects.filter(token_checksum=checksum, application_id=application_pk).exists()

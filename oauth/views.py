@@ -1,0 +1,248 @@
+"""Thin views for /api/o/: the toolkit's endpoints behind one front door that speaks JSON.
+
+Every endpoint here answers errors as an OAuth error object (`error`,
+`error_description`), never HTML: bodies that are not form-encoded, unknown methods,
+oversized or unparseable requests and toolkit errors that would otherwise render a page.
+"""
+
+import base64
+import binascii
+import calendar
+import logging
+from datetime import timedelta
+from urllib.parse import unquote_plus
+
+from django.core.exceptions import SuspiciousOperation
+from django.http import JsonResponse, UnreadablePostError
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters
+from oauth2_provider import views as toolkit
+from oauth2_provider.models import get_application_model
+
+from tokens.models import AccessToken, RefreshToken
+
+from . import server
+from .validators import Validator, digest
+
+logger = logging.getLogger(__name__)
+
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+FORM_ONLY_MESSAGE = f"This endpoint only accepts {FORM_CONTENT_TYPE} request bodies."
+DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+
+
+def oauth_error(error: str, description: str, status: int, headers: dict | None = None) -> JsonResponse:
+    response = JsonResponse({"error": error, "error_description": description}, status=status)
+    response["Cache-Control"] = "no-store"
+    response["Pragma"] = "no-cache"
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+class OAuthEndpoint(View):
+    """The front door: form-encoded bodies only, JSON errors for whatever goes wrong with the input."""
+
+    def dispatch(self, request, *args, **kwargs):
+        handler = getattr(self, request.method.lower(), None)
+        if request.method.lower() not in self.http_method_names or handler is None:
+            return self.http_method_not_allowed(request, *args, **kwargs)
+        if request.method == "POST":
+            refusal = self.refuse_body(request)
+            if refusal is not None:
+                return refusal
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        except (SuspiciousOperation, UnreadablePostError, ValueError) as exc:
+            # Malformed input deep inside the protocol library (bad escapes, odd bytes).
+            logger.info("oauth endpoint=%s refused malformed request: %s", request.path, type(exc).__name__)
+            return oauth_error("invalid_request", "The request is malformed.", 400)
+
+    def refuse_body(self, request):
+        content_type = request.content_type or ""
+        try:
+            has_body = bool(request.body)
+        except (SuspiciousOperation, UnreadablePostError):
+            return oauth_error("invalid_request", "The request body is too large or unreadable.", 400)
+        if content_type != FORM_CONTENT_TYPE and (content_type or has_body):
+            return oauth_error("invalid_request", FORM_ONLY_MESSAGE, 400)
+        try:
+            request.POST  # noqa: B018  (parse now, so that limits are reported here, as JSON)
+        except (SuspiciousOperation, UnreadablePostError, ValueError):
+            return oauth_error("invalid_request", "The request body is too large or cannot be parsed.", 400)
+        return None
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        allowed = [m.upper() for m in self.http_method_names if m != "options" and hasattr(self, m)]
+        return oauth_error(
+            "invalid_request",
+            f"Method {request.method} is not allowed on this endpoint; use {', '.join(allowed)}.",
+            405,
+            {"Allow": ", ".join(allowed)},
+        )
+
+
+class OAuthRoot(OAuthEndpoint):
+    """GET /api/o/: where the OAuth2 endpoints are."""
+
+    http_method_names = ["get", "head"]
+
+    def get(self, request):
+        return JsonResponse(
+            {
+                "authorize": reverse("oauth2_provider:authorize"),
+                "token": reverse("oauth2_provider:token"),
+                "revoke_token": reverse("oauth2_provider:revoke-token"),
+                "introspect": reverse("oauth2_provider:introspect"),
+                "metadata": reverse("oauth_authorization_server_metadata"),
+            }
+        )
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class TokenView(OAuthEndpoint, toolkit.TokenView):
+    """POST /api/o/token/: password, authorization_code (PKCE) and refresh_token grants."""
+
+    http_method_names = ["post", "options"]
+
+    @method_decorator(sensitive_post_parameters("password", "client_secret", "refresh_token", "code"))
+    def post(self, request, *args, **kwargs):
+        if request.POST.get("grant_type") == DEVICE_CODE_GRANT:
+            return oauth_error("unsupported_grant_type", "The device authorization grant is not offered.", 400)
+        response = self.authorization_flow_token_response(request)
+        response["Cache-Control"] = "no-store"
+        response["Pragma"] = "no-cache"
+        return response
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class RevokeTokenView(OAuthEndpoint, toolkit.RevokeTokenView):
+    """POST /api/o/revoke_token/ (RFC 7009): 200 for revoked and for unknown tokens alike."""
+
+    http_method_names = ["post", "options"]
+
+
+def authenticate_confidential_client(request):
+    """The confidential application whose credentials the request carries (Basic or form), or None."""
+    client_id = client_secret = None
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _, credentials = header.partition(" ")
+    if scheme.lower() == "basic" and credentials:
+        try:
+            decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            return None
+        if ":" not in decoded:
+            return None
+        client_id, client_secret = (unquote_plus(part) for part in decoded.split(":", 1))
+    elif not header:
+        client_id, client_secret = request.POST.get("client_id"), request.POST.get("client_secret")
+    if not client_id or not client_secret or "\x00" in client_id:
+        return None
+    application = get_application_model().objects.filter(client_id=client_id).first()
+    if application is None or application.client_type != application.CLIENT_CONFIDENTIAL:
+        return None
+    if not Validator()._check_secret(client_secret, application.client_secret):
+        return None
+    return application
+
+
+def _timestamp(moment) -> int:
+    return int(calendar.timegm(moment.utctimetuple()))
+
+
+def introspect(value: str) -> dict:
+    """RFC 7662 answer for a presented value: only live tokens are active."""
+    checksum = digest(value)
+    token = AccessToken.objects.select_related("user", "application").filter(token_checksum=checksum).first()
+    if token is not None:
+        if not token.is_valid() or token.user is None or not token.user.is_active:
+            return {"active": False}
+        answer = {
+            "active": True,
+            "token_type": "Bearer",
+            "scope": token.scope,
+            "username": token.user.get_username(),
+            "exp": _timestamp(token.expires),
+            "iat": _timestamp(token.created),
+        }
+        if token.application_id:
+            answer["client_id"] = token.application.client_id
+        return answer
+    refresh = (
+        RefreshToken.objects.select_related("user", "application", "access_token")
+        .filter(token_checksum=checksum, revoked__isnull=True)
+        .first()
+    )
+    if refresh is None or refresh.access_token is None or refresh.user is None or not refresh.user.is_active:
+        return {"active": False}
+    expires = refresh.created + timedelta(seconds=server.refresh_token_lifetime())
+    if expires <= timezone.now():
+        return {"active": False}
+    return {
+        "active": True,
+        "token_type": "refresh_token",
+        "scope": refresh.access_token.scope,
+        "username": refresh.user.get_username(),
+        "client_id": refresh.application.client_id,
+        "exp": _timestamp(expires),
+        "iat": _timestamp(refresh.created),
+    }
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class IntrospectView(OAuthEndpoint):
+    """POST /api/o/introspect/ (RFC 7662), for resource servers registered as confidential applications."""
+
+    http_method_names = ["post", "options"]
+
+    def post(self, request):
+        if authenticate_confidential_client(request) is None:
+            return oauth_error(
+                "invalid_client",
+                "Client authentication failed: send a confidential application's client_id and client_secret "
+                "with HTTP Basic authentication.",
+                401,
+                {"WWW-Authenticate": 'Basic realm="oauth2"'},
+            )
+        value = request.POST.get("token")
+        if not value:
+            return oauth_error("invalid_request", "The token parameter is missing.", 400)
+        response = JsonResponse(introspect(value))
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class AuthorizationView(OAuthEndpoint, toolkit.AuthorizationView):
+    """GET/POST /api/o/authorize/: a logged-in browser user approves (or not) a client's request."""
+
+    http_method_names = ["get", "post"]
+
+    def error_response(self, error, application, **kwargs):
+        redirect, details = toolkit.base.OAuthLibMixin.error_response(self, error, **kwargs)
+        if redirect:
+            return self.redirect(details["url"], application)
+        oauthlib_error = details["error"]
+        return oauth_error(
+            oauthlib_error.error, oauthlib_error.description or "Invalid request.", oauthlib_error.status_code
+        )
+
+    def form_invalid(self, form):
+        fields = ", ".join(sorted(form.errors)) or "the form"
+        return oauth_error("invalid_request", f"Invalid authorization form: check {fields}.", 400)
+
+    def form_valid(self, form):
+        client_id = form.cleaned_data.get("client_id")
+        if not get_application_model().objects.filter(client_id=client_id).exists():
+            return oauth_error("invalid_client", "Unknown client_id.", 400)
+        return super().form_valid(form)
+
+
+class MetadataView(OAuthEndpoint, toolkit.OAuthServerMetadataView):
+    """GET /.well-known/oauth-authorization-server (RFC 8414)."""
+
+    http_method_names = ["get", "head", "options"]
