@@ -1,0 +1,50 @@
+"""Create a personal access token for a user and print its value (the only time it is shown)."""
+
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from tokens.rules import external_user_denial
+from tokens.services import token_issue
+from tokensvc import runtime
+
+from ._audit import find_user, note
+
+
+class Command(BaseCommand):
+    help = "Create a personal access token for --user and print only its value."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--user", metavar="USERNAME", help="The token's owner (required).")
+        parser.add_argument("--scope", choices=["read", "write"], default="write", help="Token scope (default: write).")
+        parser.add_argument("--description", default="", help="What the token is for.")
+
+    def handle(self, *args, **options):
+        if not options["user"]:
+            raise CommandError("The --user option is required: the username of the token's owner.")
+        user = find_user(options["user"])
+        if not user.is_active:
+            raise CommandError("The user is inactive.")
+        denial = external_user_denial(user)
+        if denial:
+            raise CommandError(denial)
+        if len(options["description"]) > 512:
+            raise CommandError("The description may be at most 512 characters.")
+        lifetime = runtime.get("PAT_DEFAULT_LIFETIME_SECONDS") or runtime.get("ACCESS_TOKEN_EXPIRE_SECONDS")
+        issued = token_issue(
+            actor=None,
+            user=user,
+            scope=options["scope"],
+            description=options["description"],
+            expires=timezone.now() + timedelta(seconds=lifetime),
+        )
+        note(
+            "create_oauth2_token",
+            operation="create",
+            object_type="o_auth2_access_token",
+            subject=user,
+            token_id=issued.token.pk,
+            scope=options["scope"],
+        )
+        self.stdout.write(issued.value)

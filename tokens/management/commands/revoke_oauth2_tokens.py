@@ -1,0 +1,48 @@
+"""Revoke access tokens (everyone's or one user's), and with --all their refresh tokens too."""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from oauth.revocation import revoke_access_tokens, revoke_refresh_tokens
+from tokens.models import AccessToken, RefreshToken
+
+from ._audit import find_user, note
+
+
+class Command(BaseCommand):
+    help = (
+        "Revoke OAuth2 access tokens and personal access tokens, of every user or of --user. "
+        "With --all (or its older name --revoke_refresh) refresh tokens are revoked as well; "
+        "without it a refresh token may still obtain a new access token."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--user", metavar="USERNAME", help="Only this user's tokens.")
+        switch = parser.add_mutually_exclusive_group()
+        switch.add_argument("--all", dest="refresh", action="store_true", help="Revoke refresh tokens too.")
+        switch.add_argument("--revoke_refresh", dest="refresh", action="store_true", help="Same as --all.")
+
+    def handle(self, *args, **options):
+        user = find_user(options["user"]) if options["user"] else None
+        access = AccessToken.objects.all()
+        refresh = RefreshToken.objects.all()
+        if user is not None:
+            access, refresh = access.filter(user=user), refresh.filter(user=user)
+        with transaction.atomic():
+            revoked = revoke_access_tokens(access, reason="revoke_oauth2_tokens")
+            refresh_count = revoke_refresh_tokens(refresh) if options["refresh"] else 0
+            note(
+                "revoke_oauth2_tokens",
+                operation="delete",
+                object_type="o_auth2_access_token",
+                subject=user,
+                access_tokens=len(revoked),
+                refresh_tokens=refresh_count,
+            )
+        for token in revoked:
+            application = token.application if token.application is not None else "(personal access token)"
+            self.stdout.write(f"Revoked access token {token.id}: user {token.username}, application {application}")
+        summary = f"Revoked {len(revoked)} access token(s)"
+        if options["refresh"]:
+            summary += f" and {refresh_count} refresh token(s)"
+        self.stdout.write(summary + ".")
