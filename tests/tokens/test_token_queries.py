@@ -1,0 +1,47 @@
+"""The token lists run the same number of queries for 2 rows as for 50."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests import factories
+
+LISTS = [
+    "/api/v2/tokens/",
+    "/api/v2/users/OWNER/tokens/",
+    "/api/v2/users/OWNER/authorized_tokens/",
+    "/api/v2/users/OWNER/personal_tokens/",
+    "/api/v2/applications/APP/tokens/",
+]
+
+
+def count_queries(client, path) -> tuple[int, int]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200, response.content
+    return len(queries), response.json()["count"]
+
+
+def add_tokens(owner, app, count):
+    for index in range(count):
+        if index % 2:
+            factories.application_token(owner, app, description=f"t{index}")
+        else:
+            factories.personal_token(owner, description=f"t{index}")
+
+
+@pytest.mark.parametrize("path", LISTS)
+@pytest.mark.parametrize("viewer", ["org_member", "org_admin", "superuser"])
+def test_token_lists_do_not_grow_with_rows(client_for, persona, org, org_member, path, viewer):
+    app = factories.application(org, name="Counted")
+    # An org admin does not see the members' personal tokens: count the admin's own there.
+    owner = persona(viewer) if viewer == "org_admin" and "personal_tokens" in path else org_member
+    path = path.replace("APP", str(app.pk)).replace("OWNER", owner.username) + "?page_size=100"
+    client = client_for(persona(viewer))
+    client.get("/api/v2/me/")  # the first use of a token records last_used; later requests do not
+    add_tokens(owner, app, 2)
+    few, few_rows = count_queries(client, path)
+    add_tokens(owner, app, 48)
+    many, many_rows = count_queries(client, path)
+    assert many_rows > few_rows
+    assert many == few
