@@ -14,7 +14,7 @@ class UserSerializer(BaseSerializer):
     type_name = "user"
     detail_view = "user_detail"
 
-    created = serializers.DateTimeField(source="date_joined", read_only=True)
+    created = serializers.DateTimeField(source="date_joined", read_only=True, help_text="When this user was created.")
     password = serializers.CharField(
         write_only=True,
         required=False,
@@ -28,7 +28,7 @@ class UserSerializer(BaseSerializer):
         allow_null=True,
         help_text="The external authentication provider that created this account; null for local accounts.",
     )
-    last_login = serializers.DateTimeField(read_only=True)
+    last_login = serializers.DateTimeField(read_only=True, help_text="When this user last logged in; null if never.")
 
     class Meta:
         model = User
@@ -44,6 +44,21 @@ class UserSerializer(BaseSerializer):
             "external_account",
             "last_login",
         )
+        extra_kwargs = {
+            "username": {"help_text": "Unique. 150 characters or fewer: letters, digits and @ . + - _ only."},
+            "first_name": {"help_text": "The user's given name."},
+            "last_name": {"help_text": "The user's family name."},
+            "email": {"help_text": "The user's email address."},
+            "is_superuser": {"label": "System administrator", "help_text": "Can do everything in the system."},
+            "is_system_auditor": {"label": "System auditor"},
+            "is_active": {"help_text": "Inactive users cannot log in or use their tokens."},
+        }
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # A new account needs a password; an existing one keeps its own unless given a new one.
+        fields["password"].required = self.instance is None
+        return fields
 
     def get_related(self, obj):
         pk = obj.pk
@@ -59,8 +74,6 @@ class UserSerializer(BaseSerializer):
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
-        if self.instance is None and not attrs.get("password"):
-            raise serializers.ValidationError({"password": ["This field is required."]})
         password = attrs.get("password")
         if password:
             candidate = User(**{k: v for k, v in attrs.items() if k != "password"})
@@ -80,6 +93,10 @@ class OrganizationSerializer(BaseSerializer):
     class Meta:
         model = Organization
         fields = BaseSerializer.base_fields + ("name", "description")
+        extra_kwargs = {
+            "name": {"help_text": "Unique name of the organization."},
+            "description": {"help_text": "Optional free text."},
+        }
 
     def get_related(self, obj):
         pk = obj.pk

@@ -4,15 +4,43 @@ POST and PUT appear only when the requester may use them; the decision is DRF's 
 permission replay, which runs the same `check()` as the real request.
 """
 
-from django.core.exceptions import FieldDoesNotExist
-from rest_framework import serializers
+import types
+import typing
+
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.db.models import NOT_PROVIDED
+from django.http import Http404
+from rest_framework import exceptions, serializers
 from rest_framework.fields import empty
 from rest_framework.metadata import SimpleMetadata
+from rest_framework.request import clone_request
 
 from .filters import SECRET_FIELDS
 
+# How the return annotation of a SerializerMethodField reads in metadata.
+METHOD_FIELD_TYPES = {str: "string", dict: "object", list: "list", int: "integer", bool: "boolean"}
+
 
 class Metadata(SimpleMetadata):
+    def determine_actions(self, request, view):
+        """POST and PUT, each only when the requester may use it; PUT describes the object itself."""
+        actions = {}
+        for method in ("POST", "PUT"):
+            if method not in view.allowed_methods:
+                continue
+            view.request = clone_request(request, method)
+            try:
+                view.check_permissions(view.request)
+                instance = view.get_object() if method == "PUT" and hasattr(view, "get_object") else None
+            except (exceptions.APIException, PermissionDenied, Http404):
+                continue
+            else:
+                serializer = view.get_serializer(instance) if instance is not None else view.get_serializer()
+                actions[method] = self.get_serializer_info(serializer)
+            finally:
+                view.request = request
+        return actions
+
     def determine_metadata(self, request, view):
         metadata = super().determine_metadata(request, view)
         actions = metadata.setdefault("actions", {})
@@ -54,8 +82,43 @@ class Metadata(SimpleMetadata):
 
     def get_field_info(self, field):
         info = super().get_field_info(field)
+        if isinstance(field, serializers.SerializerMethodField):
+            info["type"] = self.method_field_type(field)
+        info.setdefault("help_text", "")
         if not field.read_only:
             default = field.default
+            if default is empty:
+                default = self.model_default(field)
             if default is not empty and not callable(default):
                 info["default"] = default
         return info
+
+    @staticmethod
+    def method_field_type(field) -> str:
+        """The declared return type of the field's method: `-> dict` reads as "object"."""
+        method = getattr(field.parent, field.method_name, None)
+        try:
+            hint = typing.get_type_hints(method).get("return") if method else None
+        except (NameError, TypeError):
+            hint = None
+        options = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
+        for option in options:
+            name = METHOD_FIELD_TYPES.get(typing.get_origin(option) or option)
+            if name:
+                return name
+        return "field"
+
+    @staticmethod
+    def model_default(field):
+        """The model field's default, which ModelSerializer does not copy onto the serializer field."""
+        meta = getattr(getattr(field, "parent", None), "Meta", None)
+        model = getattr(meta, "model", None)
+        if model is None or not field.source or field.source == "*":
+            return empty
+        try:
+            model_field = model._meta.get_field(field.source)
+        except FieldDoesNotExist:
+            return empty
+        if model_field.default is NOT_PROVIDED:
+            return empty
+        return model_field.default

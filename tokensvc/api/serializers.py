@@ -13,7 +13,7 @@ SECRET_PLACEHOLDER = "************"
 
 
 class BaseSerializer(serializers.ModelSerializer):
-    id = serializers.IntegerField(read_only=True)
+    id = serializers.IntegerField(read_only=True, help_text="The database id of this object.")
     type = serializers.SerializerMethodField(help_text="The kind of object.")
     url = serializers.SerializerMethodField(help_text="The URL of this object.")
     related = serializers.SerializerMethodField(help_text="URLs of related objects.")
