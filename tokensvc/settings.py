@@ -118,6 +118,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "/api/login/"
 LOGIN_REDIRECT_URL = "/api/"
+LOGOUT_REDIRECT_URL = "/api/"
 
 # Browser sessions: idle timeout in seconds, renewed on every request.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 1800)

@@ -42,6 +42,12 @@ class Metadata(SimpleMetadata):
         return actions
 
     def determine_metadata(self, request, view):
+        if getattr(view, "object_scoped", False):
+            # Describing an object you may not see would confirm that it exists: 404 instead.
+            if hasattr(view, "get_parent"):
+                view.get_parent()
+            elif hasattr(view, "get_object"):
+                view.get_object()
         metadata = super().determine_metadata(request, view)
         actions = metadata.setdefault("actions", {})
         if hasattr(view, "get_serializer") and getattr(view, "access_model", None) is not None:
@@ -96,11 +102,16 @@ class Metadata(SimpleMetadata):
     @staticmethod
     def method_field_type(field) -> str:
         """The declared return type of the field's method: `-> dict` reads as "object"."""
-        method = getattr(field.parent, field.method_name, None)
-        try:
-            hint = typing.get_type_hints(method).get("return") if method else None
-        except (NameError, TypeError):
-            hint = None
+        hint = None
+        # An override without an annotation inherits the declared type of the method it overrides.
+        for cls in type(field.parent).__mro__:
+            method = cls.__dict__.get(field.method_name)
+            try:
+                hint = typing.get_type_hints(method).get("return") if method else None
+            except (NameError, TypeError):
+                hint = None
+            if hint is not None:
+                break
         options = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else (hint,)
         for option in options:
             name = METHOD_FIELD_TYPES.get(typing.get_origin(option) or option)
