@@ -8,6 +8,7 @@ oversized or unparseable requests and toolkit errors that would otherwise render
 import base64
 import binascii
 import calendar
+import json
 import logging
 from datetime import timedelta
 from urllib.parse import unquote_plus
@@ -44,6 +45,35 @@ def oauth_error(error: str, description: str, status: int, headers: dict | None 
     return response
 
 
+# What an error means, for the errors the protocol library sends without a description.
+ERROR_DESCRIPTIONS = {
+    "invalid_request": "The request is missing a required parameter or is malformed.",
+    "invalid_client": "Client authentication failed: unknown client, or wrong or missing client credentials.",
+    "invalid_grant": "The grant or credentials are invalid, expired or revoked.",
+    "unauthorized_client": "This client is not allowed to use this grant type.",
+    "unsupported_grant_type": "Unsupported grant_type: use password, authorization_code or refresh_token.",
+    "invalid_scope": "Unknown scope: a space-separated list of 'read' and 'write' is expected.",
+    "unsupported_token_type": "This token type cannot be revoked.",
+    "access_denied": "The request was refused.",
+}
+
+
+def with_description(response):
+    """Label a JSON OAuth error as JSON, with an `error_description` when the library left it out."""
+    if response.status_code < 400 or getattr(response, "streaming", False) or not response.content.startswith(b"{"):
+        return response
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return response
+    if isinstance(body, dict) and "error" in body:
+        if not body.get("error_description"):
+            body["error_description"] = ERROR_DESCRIPTIONS.get(body["error"], "The request was refused.")
+            response.content = json.dumps(body)
+        response["Content-Type"] = "application/json"
+    return response
+
+
 class OAuthEndpoint(View):
     """The front door: form-encoded bodies only, JSON errors for whatever goes wrong with the input."""
 
@@ -56,11 +86,12 @@ class OAuthEndpoint(View):
             if refusal is not None:
                 return refusal
         try:
-            return super().dispatch(request, *args, **kwargs)
+            response = super().dispatch(request, *args, **kwargs)
         except (SuspiciousOperation, UnreadablePostError, ValueError) as exc:
             # Malformed input deep inside the protocol library (bad escapes, odd bytes).
             logger.info("oauth endpoint=%s refused malformed request: %s", request.path, type(exc).__name__)
             return oauth_error("invalid_request", "The request is malformed.", 400)
+        return with_description(response)
 
     def refuse_body(self, request):
         content_type = request.content_type or ""

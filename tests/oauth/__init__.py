@@ -1,0 +1,1 @@
+"""Tests of the /api/o/ OAuth2 endpoints."""

@@ -1,0 +1,215 @@
+"""GET/POST /api/o/authorize/ and the authorization_code grant with PKCE (S256)."""
+
+from urllib.parse import urlencode
+
+import pytest
+from django.test import Client
+
+from tests.oauth.helpers import app_with_secret, basic, bearer, pkce_pair, post_form, query_of
+from tokens.models import AccessToken, Grant
+
+CALLBACK = "https://client.example/cb"
+
+
+@pytest.fixture
+def public_app(org):
+    app, _ = app_with_secret(
+        org,
+        name="SPA",
+        client_type="public",
+        authorization_grant_type="authorization-code",
+        redirect_uris=CALLBACK,
+    )
+    return app
+
+
+def _authorize_url(app, challenge=None, method="S256", redirect_uri=CALLBACK, **extra):
+    params = {"response_type": "code", "client_id": app.client_id, "redirect_uri": redirect_uri, "state": "xyz"}
+    if challenge:
+        params.update(code_challenge=challenge, code_challenge_method=method)
+    params.update(extra)
+    return "/api/o/authorize/?" + urlencode(params)
+
+
+def _browser(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _consent(client, app, challenge, scope="read write", allow=True, method="S256"):
+    data = {
+        "client_id": app.client_id,
+        "redirect_uri": CALLBACK,
+        "response_type": "code",
+        "state": "xyz",
+        "code_challenge": challenge,
+        "code_challenge_method": method,
+        "scope": scope,
+    }
+    if allow:
+        data["allow"] = "Authorize"
+    # A browser submits the consent form url-encoded.
+    return post_form("/api/o/authorize/", data, client=client)
+
+
+def _exchange(app, code, verifier, headers=None, client_id=True):
+    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": CALLBACK, "code_verifier": verifier}
+    if client_id:
+        data["client_id"] = app.client_id
+    return post_form("/api/o/token/", data, headers)
+
+
+def test_without_a_session_the_user_is_sent_to_log_in(public_app):
+    _, challenge = pkce_pair()
+    url = _authorize_url(public_app, challenge)
+    response = Client().get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/api/login/?next=")
+    assert response["Location"].startswith("/api/login/?next=/api/o/authorize/%3Fresponse_type%3Dcode")
+
+
+def test_bearer_token_is_not_a_browser_session(public_app, org_member, client_for):
+    _, challenge = pkce_pair()
+    pat = client_for(org_member).token_value
+    response = Client().get(_authorize_url(public_app, challenge), **bearer(pat))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/api/login/")
+
+
+def test_full_flow_with_pkce(public_app, org_member):
+    verifier, challenge = pkce_pair()
+    browser = _browser(org_member)
+    page = browser.get(_authorize_url(public_app, challenge))
+    assert page.status_code == 200
+    assert public_app.name in page.content.decode()
+
+    consent = _consent(browser, public_app, challenge)
+    assert consent.status_code == 302
+    assert consent["Location"].startswith(CALLBACK + "?")
+    params = query_of(consent["Location"])
+    assert params["state"] == "xyz"
+
+    response = _exchange(public_app, params["code"], verifier)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["token_type"] == "Bearer" and body["scope"] == "read write"
+    assert Client().get("/api/v2/me/", **bearer(body["access_token"])).status_code == 200
+    token = AccessToken.objects.get(user=org_member)
+    assert token.application == public_app and token.token_hint == body["access_token"][-4:]
+    # The code is single use.
+    again = _exchange(public_app, params["code"], verifier)
+    assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+
+
+def test_wrong_verifier_is_invalid_grant(public_app, org_member):
+    _, challenge = pkce_pair()
+    browser = _browser(org_member)
+    code = query_of(_consent(browser, public_app, challenge)["Location"])["code"]
+    response = _exchange(public_app, code, "not-the-verifier-" + "x" * 40)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+    assert not AccessToken.objects.filter(user=org_member).exists()
+
+
+def test_pkce_is_required(public_app, org_member):
+    response = _browser(org_member).get(_authorize_url(public_app))
+    assert response.status_code == 302
+    params = query_of(response["Location"])
+    assert response["Location"].startswith(CALLBACK)
+    assert params["error"] == "invalid_request"
+
+
+def test_plain_pkce_is_refused(public_app, org_member):
+    verifier, _ = pkce_pair()
+    response = _consent(_browser(org_member), public_app, verifier, method="plain")
+    assert response.status_code == 302
+    assert query_of(response["Location"])["error"] == "invalid_request"
+    assert not Grant.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "redirect_uri",
+    [
+        "https://client.example/cb/",
+        "https://client.example/cb2",
+        "https://client.example/cb?x=1",
+        "http://client.example/cb",
+        "https://evil.example/cb",
+        "https://client.example/cb#frag",
+    ],
+)
+def test_redirect_uri_must_match_exactly(public_app, org_member, redirect_uri):
+    _, challenge = pkce_pair()
+    response = _browser(org_member).get(_authorize_url(public_app, challenge, redirect_uri=redirect_uri))
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"]
+    assert not Grant.objects.exists()
+
+
+def test_unknown_client_is_a_json_error(org_member, db):
+    response = _browser(org_member).get(
+        "/api/o/authorize/?" + urlencode({"response_type": "code", "client_id": "nope", "redirect_uri": CALLBACK})
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_client_id" or response.json()["error"].startswith("invalid")
+
+
+def test_denied_consent_redirects_with_access_denied(public_app, org_member):
+    _, challenge = pkce_pair()
+    response = _consent(_browser(org_member), public_app, challenge, allow=False)
+    assert response.status_code == 302
+    assert query_of(response["Location"])["error"] == "access_denied"
+
+
+def test_malformed_consent_form_is_a_json_error(public_app, org_member):
+    browser = _browser(org_member)
+    assert post_form("/api/o/authorize/", {}, client=browser).json()["error"] == "invalid_request"
+    multipart = browser.post("/api/o/authorize/", {"client_id": public_app.client_id})
+    assert multipart.status_code == 400 and multipart.json()["error"] == "invalid_request"
+    response = post_form(
+        "/api/o/authorize/",
+        {"client_id": "nope", "redirect_uri": CALLBACK, "response_type": "code", "scope": "read", "allow": "1"},
+        client=browser,
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_client"
+
+
+def test_skip_authorization_goes_straight_back_with_a_code(org, org_member):
+    app, secret = app_with_secret(
+        org,
+        name="Internal",
+        authorization_grant_type="authorization-code",
+        redirect_uris=CALLBACK,
+        skip_authorization=True,
+    )
+    verifier, challenge = pkce_pair()
+    response = _browser(org_member).get(_authorize_url(app, challenge, scope="read"))
+    assert response.status_code == 302
+    code = query_of(response["Location"])["code"]
+    token = _exchange(app, code, verifier, headers=basic(app.client_id, secret), client_id=False)
+    assert token.status_code == 200
+    assert token.json()["scope"] == "read"
+
+
+def test_confidential_client_must_authenticate_for_the_code(org, org_member):
+    app, secret = app_with_secret(
+        org, name="Web", authorization_grant_type="authorization-code", redirect_uris=CALLBACK, skip_authorization=True
+    )
+    verifier, challenge = pkce_pair()
+    code = query_of(_browser(org_member).get(_authorize_url(app, challenge))["Location"])["code"]
+    response = _exchange(app, code, verifier)
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_client"
+
+
+def test_authorization_code_lifetime_follows_the_runtime_setting(public_app, org_member):
+    from tokensvc import runtime
+
+    runtime.update({"AUTHORIZATION_CODE_EXPIRE_SECONDS": 30})
+    _, challenge = pkce_pair()
+    _consent(_browser(org_member), public_app, challenge)
+    grant = Grant.objects.get()
+    assert 25 <= (grant.expires - grant.created).total_seconds() <= 35

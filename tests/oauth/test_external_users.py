@@ -1,0 +1,63 @@
+"""Users of an external authentication provider and ALLOW_OAUTH2_FOR_EXTERNAL_USERS on /api/o/token/."""
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import Client
+
+from tests import factories
+from tests.oauth.helpers import app_with_secret, bearer, password_grant, refresh_grant
+from tokens.models import AccessToken
+from tokensvc import runtime
+
+MESSAGE = "OAuth2 Tokens cannot be created by users associated with an external authentication provider (ldap)"
+
+
+@pytest.fixture
+def external_user(org):
+    return factories.user("ext", member_of=[org], external_account="ldap")
+
+
+def test_password_grant_refused_while_the_setting_is_off(org, external_user):
+    app, secret = app_with_secret(org)
+    response = password_grant(app, secret, external_user)
+    assert response.status_code == 403
+    assert response.json() == {"error": "access_denied", "error_description": MESSAGE}
+    assert not AccessToken.objects.filter(user=external_user).exists()
+
+
+def test_command_refused_while_the_setting_is_off(external_user):
+    with pytest.raises(CommandError, match=r"external authentication provider \(ldap\)"):
+        call_command("create_oauth2_token", "--user", external_user.username)
+    assert not AccessToken.objects.filter(user=external_user).exists()
+
+
+def test_tokens_survive_turning_the_setting_off_but_no_new_ones(org, external_user, client_for, superuser):
+    admin = client_for(superuser)
+    app, secret = app_with_secret(org)
+    assert admin.patch(
+        "/api/v2/settings/authentication/", {"ALLOW_OAUTH2_FOR_EXTERNAL_USERS": True}, format="json"
+    ).json()["ALLOW_OAUTH2_FOR_EXTERNAL_USERS"]
+    issued = password_grant(app, secret, external_user)
+    assert issued.status_code == 200
+    issued = issued.json()
+
+    assert (
+        admin.patch(
+            "/api/v2/settings/authentication/", {"ALLOW_OAUTH2_FOR_EXTERNAL_USERS": False}, format="json"
+        ).status_code
+        == 200
+    )
+    assert Client().get("/api/v2/me/", **bearer(issued["access_token"])).status_code == 200
+    assert password_grant(app, secret, external_user).status_code == 403
+    refreshed = refresh_grant(app, secret, issued["refresh_token"])
+    assert refreshed.status_code == 403
+    assert refreshed.json()["error_description"] == MESSAGE
+    # The refusal revoked nothing: the existing token keeps working.
+    assert Client().get("/api/v2/me/", **bearer(issued["access_token"])).status_code == 200
+
+
+def test_local_users_are_not_affected(org, org_member):
+    assert runtime.get("ALLOW_OAUTH2_FOR_EXTERNAL_USERS") is False
+    app, secret = app_with_secret(org)
+    assert password_grant(app, secret, org_member).status_code == 200

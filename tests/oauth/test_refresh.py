@@ -1,0 +1,116 @@
+"""The refresh_token grant: replacement, narrowing, reuse protection, expiry and orphans."""
+
+from datetime import timedelta
+
+from django.test import Client
+
+from tests.oauth.helpers import app_with_secret, bearer, password_grant, refresh_grant
+from tokens.models import AccessToken, RefreshToken
+from tokensvc import runtime
+
+
+def _issued(org, user, scope=None, name="Client"):
+    app, secret = app_with_secret(org, name=name)
+    body = password_grant(app, secret, user, scope=scope).json()
+    return app, secret, body
+
+
+def _authenticates(value) -> bool:
+    return Client().get("/api/v2/me/", **bearer(value)).status_code == 200
+
+
+def test_refresh_replaces_the_token(org, org_member, client_for):
+    app, secret, first = _issued(org, org_member, scope="read write")
+    old = AccessToken.objects.get(user=org_member)
+    response = refresh_grant(app, secret, first["refresh_token"])
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+    second = response.json()
+    assert second["scope"] == "read write"
+    assert second["refresh_token"] != first["refresh_token"]
+    assert second["access_token"] != first["access_token"]
+
+    assert not _authenticates(first["access_token"])
+    assert _authenticates(second["access_token"])
+    new = AccessToken.objects.get(user=org_member, revoked_at__isnull=True)
+    assert (new.user, new.application, new.scope) == (org_member, app, "read write")
+    assert AccessToken.objects.get(pk=old.pk).revoked_at is not None
+    assert RefreshToken.objects.filter(user=org_member, revoked__isnull=False).count() == 1
+    listed = [item["id"] for item in client_for(org_member).get("/api/v2/tokens/").json()["results"]]
+    assert new.pk in listed and old.pk not in listed
+
+
+def test_refresh_may_narrow_but_not_widen_the_scope(org, org_member):
+    app, secret, first = _issued(org, org_member, scope="read")
+    widened = refresh_grant(app, secret, first["refresh_token"], scope="read write")
+    assert widened.status_code == 400
+    assert widened.json()["error"] == "invalid_scope"
+
+    app, secret, first = _issued(org, org_member, scope="read write", name="Second")
+    narrowed = refresh_grant(app, secret, first["refresh_token"], scope="read")
+    assert narrowed.status_code == 200
+    assert narrowed.json()["scope"] == "read"
+
+
+def test_reusing_a_refresh_token_revokes_the_whole_family(org, org_member):
+    app, secret, first = _issued(org, org_member)
+    second = refresh_grant(app, secret, first["refresh_token"]).json()
+    third = refresh_grant(app, secret, second["refresh_token"]).json()
+    assert _authenticates(third["access_token"])
+
+    replay = refresh_grant(app, secret, first["refresh_token"])
+    assert replay.status_code == 400
+    assert replay.json()["error"] == "invalid_grant"
+    assert "already been used" in replay.json()["error_description"]
+    assert not _authenticates(third["access_token"])
+    assert refresh_grant(app, secret, third["refresh_token"]).status_code == 400
+    # Revoked by tombstone: the rows stay for the audit trail.
+    assert AccessToken.objects.filter(user=org_member, revoked_at__isnull=True).count() == 0
+    assert AccessToken.objects.filter(user=org_member).count() == 3
+    assert RefreshToken.objects.filter(user=org_member, revoked__isnull=True).count() == 0
+
+
+def test_expired_refresh_token_is_invalid_grant(org, org_member):
+    app, secret, first = _issued(org, org_member)
+    runtime.update({"REFRESH_TOKEN_EXPIRE_SECONDS": 60})
+    refresh = RefreshToken.objects.get(user=org_member)
+    RefreshToken.objects.filter(pk=refresh.pk).update(created=refresh.created - timedelta(seconds=61))
+    response = refresh_grant(app, secret, first["refresh_token"])
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+    assert "expired" in response.json()["error_description"]
+
+
+def test_refresh_lifetime_change_applies_to_existing_tokens(org, org_member):
+    app, secret, first = _issued(org, org_member)
+    refresh = RefreshToken.objects.get(user=org_member)
+    RefreshToken.objects.filter(pk=refresh.pk).update(created=refresh.created - timedelta(seconds=600))
+    runtime.update({"REFRESH_TOKEN_EXPIRE_SECONDS": 3600})
+    assert refresh_grant(app, secret, first["refresh_token"]).status_code == 200
+
+
+def test_refresh_token_whose_access_token_was_deleted_is_invalid_grant(org, org_member):
+    app, secret, first = _issued(org, org_member)
+    AccessToken.objects.filter(user=org_member).delete()
+    response = refresh_grant(app, secret, first["refresh_token"])
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+    assert response.json()["error_description"]
+
+
+def test_another_clients_refresh_token_is_refused_and_left_alone(org, org_member):
+    app, secret, first = _issued(org, org_member)
+    other, other_secret = app_with_secret(org, name="Other")
+    response = refresh_grant(other, other_secret, first["refresh_token"])
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+    assert _authenticates(first["access_token"])
+    assert refresh_grant(app, secret, first["refresh_token"]).status_code == 200
+
+
+def test_refresh_for_an_inactive_user_is_refused(org, org_member):
+    app, secret, first = _issued(org, org_member)
+    type(org_member).objects.filter(pk=org_member.pk).update(is_active=False)
+    response = refresh_grant(app, secret, first["refresh_token"])
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
