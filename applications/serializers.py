@@ -119,9 +119,8 @@ class ApplicationSerializer(BaseSerializer):
         return issued if issued else SECRET_PLACEHOLDER
 
     def get_related(self, obj):
-        detail = reverse("application_detail", kwargs={"pk": obj.pk})
         return {
-            "tokens": f"{detail}tokens/",
+            "tokens": reverse("application_tokens", kwargs={"pk": obj.pk}),
             "organization": reverse("organization_detail", kwargs={"pk": obj.organization_id}),
             "activity_stream": reverse("application_activity_stream", kwargs={"pk": obj.pk}),
         }
