@@ -27,11 +27,11 @@ MISSING_ID = 987654321
 PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 
 
-def _walk(patterns, prefix=""):
+def walk_patterns(patterns, prefix=""):
     for pattern in patterns:
         route = prefix + str(pattern.pattern)
         if isinstance(pattern, URLResolver):
-            yield from _walk(pattern.url_patterns, route)
+            yield from walk_patterns(pattern.url_patterns, route)
         elif isinstance(pattern, URLPattern):
             yield route.lstrip("^"), pattern.callback
 
@@ -39,7 +39,7 @@ def _walk(patterns, prefix=""):
 def api_routes():
     """(route, view class) for every /api/v2/ URL pattern, as the resolver knows them."""
     found = {}
-    for route, callback in _walk(get_resolver().url_patterns):
+    for route, callback in walk_patterns(get_resolver().url_patterns):
         if route.startswith(PREFIX):
             found[route] = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
     return sorted(found.items())
