@@ -19,7 +19,9 @@ CREATE_FOR_OTHERS_MESSAGE = "Tokens can only be created for yourself; you cannot
 class AccessTokenAccess(BaseAccess):
     """OAuth2 access tokens and personal access tokens (PATs, tokens without an application).
 
-    - A revoked token is seen by nobody: its detail answers 404 and it is in no list.
+    - A revoked token is a tombstone: its detail answers 404 and it is in no list except
+      `?status=revoked` / `?status=all`, shown to whoever could see the token before; nobody
+      changes or deletes it.
     - A system administrator sees, changes and deletes every token.
     - A system auditor sees every token and changes or deletes only their own.
     - An admin of an organization sees, changes and deletes every token of the applications
@@ -32,16 +34,20 @@ class AccessTokenAccess(BaseAccess):
     """
 
     model = AccessToken
-    select_related = ("user", "application")
+    select_related = ("user", "application", "revoked_by")
 
-    def visible(self):
-        tokens = AccessToken.objects.filter(revoked_at__isnull=True)
+    def history(self):
+        """The tokens the user may know of, revoked tombstones included (`?status=revoked|all`)."""
+        tokens = AccessToken.objects.all()
         if self.sees_everything:
             return tokens
         if not self.user.is_authenticated:
             return tokens.none()
         managed_apps = Q(application__organization_id__in=self.org_ids_query(Perm.VIEW_APPLICATION_TOKENS))
         return tokens.filter(Q(user_id=self.user.pk) | managed_apps)
+
+    def visible(self):
+        return self.history().filter(revoked_at__isnull=True)
 
     @cached_property
     def applications(self) -> BaseAccess:
@@ -63,6 +69,8 @@ class AccessTokenAccess(BaseAccess):
         return application is None or self.applications.can_view(application)
 
     def _manages(self, obj) -> bool:
+        if obj is not None and obj.revoked_at is not None:
+            return False  # a tombstone is history: nothing about it changes any more
         if self.is_superuser:
             return True
         if obj is None:

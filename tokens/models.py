@@ -9,10 +9,27 @@ from django.db import models
 from django.utils import timezone
 from oauth2_provider.models import AbstractAccessToken, AbstractGrant, AbstractIDToken, AbstractRefreshToken
 
+STATUSES = ("active", "expired", "revoked", "all")
+
 
 class AccessTokenQuerySet(models.QuerySet):
     def active(self):
         return self.filter(revoked_at__isnull=True, expires__gt=timezone.now())
+
+    def expired(self):
+        """Past their expiry but not revoked: they can still be renewed until cleaned up."""
+        return self.filter(revoked_at__isnull=True, expires__lte=timezone.now())
+
+    def revoked(self):
+        return self.filter(revoked_at__isnull=False)
+
+    def with_status(self, status: str):
+        """One of STATUSES; `all` keeps everything."""
+        if status == "all":
+            return self
+        if status not in STATUSES:
+            raise ValueError(status)
+        return getattr(self, status)()
 
     def personal(self):
         return self.filter(application__isnull=True)

@@ -70,6 +70,7 @@ class TokenSerializer(BaseSerializer):
     summary = {
         "user": ("id", "username", "first_name", "last_name"),
         "application": ("id", "name", "client_id"),
+        "revoked_by": ("id", "username"),
     }
 
     modified = serializers.DateTimeField(source="updated", read_only=True)
@@ -88,6 +89,8 @@ class TokenSerializer(BaseSerializer):
     last_used = serializers.DateTimeField(read_only=True)
     last_used_ip = serializers.IPAddressField(read_only=True)
     token_hint = serializers.CharField(read_only=True, help_text="The last characters of the value.")
+    revoked_at = serializers.DateTimeField(read_only=True, help_text="When the token was revoked; null while usable.")
+    revoked_by = serializers.PrimaryKeyRelatedField(read_only=True, help_text="Who revoked the token.")
 
     class Meta:
         model = AccessToken
@@ -102,7 +105,15 @@ class TokenSerializer(BaseSerializer):
             "last_used",
             "last_used_ip",
             "token_hint",
+            "revoked_at",
+            "revoked_by",
         )
+
+    def get_summary_fields(self, obj) -> dict:
+        summary = super().get_summary_fields(obj)
+        if summary.get("revoked_by") is None:
+            summary.pop("revoked_by", None)  # only a tombstone says who revoked it
+        return summary
 
     def get_token(self, obj) -> str:
         return getattr(obj, "issued_value", None) or SECRET_PLACEHOLDER

@@ -1,12 +1,13 @@
 """Thin views for access tokens: top-level, per application and per user."""
 
 from oauth2_provider.models import get_application_model
+from rest_framework import serializers
 
-from tokensvc.api import viewsets
+from tokensvc.api import access, viewsets
 from users.models import User
 
 from . import services
-from .models import AccessToken
+from .models import STATUSES, AccessToken
 from .serializers import (
     ApplicationTokenSerializer,
     AuthorizedTokenSerializer,
@@ -41,7 +42,29 @@ class TokenViewMixin:
         return shown_once(issued.token, issued)
 
 
-class TokenList(TokenViewMixin, viewsets.ListCreateView):
+class TokenListMixin(TokenViewMixin):
+    """`?status=active` (the default), `expired`, `revoked` or `all` on every token list."""
+
+    def token_status(self) -> str:
+        status = self.request.query_params.get("status", "active")
+        if status not in STATUSES:
+            raise serializers.ValidationError({"status": [f"Must be one of: {', '.join(STATUSES)}."]})
+        return status
+
+    def get_queryset(self):
+        status = self.token_status()
+        if status in ("revoked", "all"):
+            # Tombstones are outside visible(); the policy lists them from its history.
+            policy = access.policy_for(self.request, AccessToken)
+            queryset = policy.history().select_related(*policy.select_related)
+            if isinstance(self, viewsets.ParentMixin):
+                queryset = self.filter_for_parent(queryset, self.get_parent())
+        else:
+            queryset = super().get_queryset()
+        return queryset.with_status(status)
+
+
+class TokenList(TokenListMixin, viewsets.ListCreateView):
     pass
 
 
@@ -53,7 +76,7 @@ class TokenDetail(TokenViewMixin, viewsets.DetailView):
         services.token_revoke(actor=self.request.user, token=instance)
 
 
-class ApplicationTokens(TokenViewMixin, viewsets.SubListCreateView):
+class ApplicationTokens(TokenListMixin, viewsets.SubListCreateView):
     """Tokens of application {pk}; POST issues one for the requester, linked to the application."""
 
     parent_model = get_application_model()
@@ -66,7 +89,7 @@ class ApplicationTokens(TokenViewMixin, viewsets.SubListCreateView):
         return {"application": self.get_parent()}
 
 
-class UserTokens(TokenViewMixin, viewsets.SubListCreateView):
+class UserTokens(TokenListMixin, viewsets.SubListCreateView):
     """Tokens of user {pk} (not the requester's), as far as the requester may see them.
 
     POST issues a token for the requester, so it is refused unless user {pk} is the requester.

@@ -358,7 +358,7 @@ def test_delete_revokes_and_hides_the_token_everywhere(client_for, org_member, a
     assert row.revoked_at is not None and row.revoked_by == org_member
 
 
-def test_expired_token_is_401_and_still_listed_for_its_owner(client_for, org_member):
+def test_expired_token_is_401_and_still_readable_by_its_owner(client_for, org_member):
     issued = factories.personal_token(org_member, expires=timezone.now() - timedelta(seconds=1))
     bearer = client_for(None)
     bearer.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.value}")
