@@ -13,8 +13,20 @@ from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.backends import RemoteUserBackend
 from django.contrib.auth.middleware import RemoteUserMiddleware
+from django.core.exceptions import ValidationError
 
 logger = logging.getLogger(__name__)
+
+
+def acceptable_username(user_model, name: str) -> bool:
+    """The same rules as a username typed into the API: valid characters, length, not only digits."""
+    field = user_model._meta.get_field(user_model.USERNAME_FIELD)
+    try:
+        field.clean(name, None)
+    except ValidationError:
+        return False
+    # A name of digits could not be told apart from an id in URLs.
+    return not name.isdigit()
 
 
 class ExternalHeaderBackend(RemoteUserBackend):
@@ -24,6 +36,9 @@ class ExternalHeaderBackend(RemoteUserBackend):
         if not settings.SSO_REMOTE_USER_ENABLED or not remote_user:
             return None
         UserModel = auth.get_user_model()
+        if not acceptable_username(UserModel, remote_user):
+            logger.warning("sso login refused: the header does not hold a valid username")
+            return None
         existing = UserModel._default_manager.filter(username=remote_user).first()
         if existing is not None and existing.external_account != settings.SSO_PROVIDER_NAME:
             logger.warning("sso login refused: username %r belongs to an account of another origin", remote_user)
@@ -43,10 +58,14 @@ class ExternalHeaderMiddleware(RemoteUserMiddleware):
 
     force_logout_if_no_header = True
 
+    @property
+    def header(self) -> str:
+        # Read per request, so the setting can change without a restart of the middleware chain.
+        return "HTTP_" + settings.SSO_REMOTE_USER_HEADER.upper().replace("-", "_")
+
     def __call__(self, request):
         if not settings.SSO_REMOTE_USER_ENABLED:
             return self.get_response(request)
-        self.header = "HTTP_" + settings.SSO_REMOTE_USER_HEADER.upper().replace("-", "_")
         trusted = settings.SSO_TRUSTED_PROXIES
         if trusted and request.META.get("REMOTE_ADDR") not in trusted:
             # A header from anywhere but the proxy is a forgery: ignore it.

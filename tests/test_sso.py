@@ -1,0 +1,137 @@
+"""Login through a trusted single-sign-on proxy header: off by default, external accounts only."""
+
+import pytest
+from django.test import Client
+
+from tests import factories
+from users.models import User
+
+HEADER = "HTTP_X_REMOTE_USER"
+
+
+@pytest.fixture
+def sso(db, settings):
+    settings.SSO_REMOTE_USER_ENABLED = True
+    settings.SSO_REMOTE_USER_HEADER = "X-Remote-User"
+    settings.SSO_TRUSTED_PROXIES = []
+    return settings
+
+
+def _me(client, **headers):
+    return client.get("/api/v2/me/", HTTP_ACCEPT="application/json", **headers)
+
+
+def test_the_header_is_ignored_by_default(db):
+    response = _me(Client(), **{HEADER: "eve"})
+
+    assert response.status_code == 401
+    assert not User.objects.filter(username="eve").exists()
+
+
+def test_the_header_creates_an_external_account_and_a_session(sso):
+    browser = Client()
+
+    response = _me(browser, **{HEADER: "eve"})
+
+    assert response.status_code == 200, response.content
+    assert response.json()["results"][0]["username"] == "eve"
+    assert response.json()["results"][0]["external_account"] == "sso"
+    eve = User.objects.get(username="eve")
+    assert eve.external_account == "sso"
+    assert not eve.has_usable_password()
+    assert not eve.is_superuser and not eve.is_system_auditor
+    # The session carries the login: later requests through the proxy reuse the same account.
+    assert _me(browser, **{HEADER: "eve"}).status_code == 200
+    assert User.objects.filter(username="eve").count() == 1
+
+
+def test_an_existing_external_account_logs_in_again(sso):
+    factories.user("eve", external_account="sso")
+
+    response = _me(Client(), **{HEADER: "eve"})
+
+    assert response.status_code == 200
+    assert response.json()["results"][0]["username"] == "eve"
+
+
+@pytest.mark.parametrize("origin", [None, "ldap"], ids=["local", "other-provider"])
+def test_an_account_of_another_origin_is_never_logged_in_by_the_header(sso, origin):
+    factories.user("org_boss", is_superuser=True, external_account=origin)
+
+    response = _me(Client(), **{HEADER: "org_boss"})
+
+    assert response.status_code == 401
+    boss = User.objects.get(username="org_boss")
+    assert boss.external_account == origin
+    assert boss.has_usable_password()
+
+
+def test_the_header_name_is_configurable(sso):
+    sso.SSO_REMOTE_USER_HEADER = "X-Forwarded-User"
+
+    assert _me(Client(), **{HEADER: "eve"}).status_code == 401
+    response = _me(Client(), HTTP_X_FORWARDED_USER="eve")
+    assert response.status_code == 200
+    assert response.json()["results"][0]["username"] == "eve"
+
+
+def test_the_provider_name_is_configurable(sso):
+    sso.SSO_PROVIDER_NAME = "corp-sso"
+
+    _me(Client(), **{HEADER: "eve"})
+
+    assert User.objects.get(username="eve").external_account == "corp-sso"
+
+
+def test_only_trusted_proxies_may_send_the_header(sso):
+    sso.SSO_TRUSTED_PROXIES = ["10.0.0.5"]
+
+    forged = _me(Client(REMOTE_ADDR="203.0.113.9"), **{HEADER: "eve"})
+    assert forged.status_code == 401
+    assert not User.objects.filter(username="eve").exists()
+
+    proxied = _me(Client(REMOTE_ADDR="10.0.0.5"), **{HEADER: "eve"})
+    assert proxied.status_code == 200
+
+
+def test_a_session_from_the_header_ends_without_it(sso):
+    browser = Client()
+    assert _me(browser, **{HEADER: "eve"}).status_code == 200
+
+    assert _me(browser).status_code == 401
+
+
+def test_a_password_session_is_not_ended_by_the_missing_header(sso, plain_user):
+    browser = Client()
+    browser.force_login(plain_user, backend="django.contrib.auth.backends.ModelBackend")
+
+    assert _me(browser).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["x" * 151, "has/slash", "has space", "12345", ""],
+    ids=["too-long", "slash", "space", "digits", "empty"],
+)
+def test_unusable_names_in_the_header_are_refused_not_500(sso, name):
+    response = _me(Client(), **{HEADER: name})
+
+    assert response.status_code == 401
+    assert User.objects.filter(external_account="sso").count() == 0
+
+
+def test_sso_writes_need_csrf_like_any_session(sso):
+    browser = Client(enforce_csrf_checks=True)
+
+    response = browser.patch(
+        "/api/v2/users/eve/", {"first_name": "Eve"}, content_type="application/json", **{HEADER: "eve"}
+    )
+
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
+
+
+def test_an_inactive_external_account_is_refused(sso):
+    factories.user("eve", external_account="sso", is_active=False)
+
+    assert _me(Client(), **{HEADER: "eve"}).status_code == 401
