@@ -213,3 +213,19 @@ def test_authorization_code_lifetime_follows_the_runtime_setting(public_app, org
     _consent(_browser(org_member), public_app, challenge)
     grant = Grant.objects.get()
     assert 25 <= (grant.expires - grant.created).total_seconds() <= 35
+
+
+def test_external_user_cannot_exchange_a_code(public_app, org):
+    from tests import factories
+
+    external = factories.user("ext", member_of=[org], external_account="ldap")
+    verifier, challenge = pkce_pair()
+    code = query_of(_consent(_browser(external), public_app, challenge)["Location"])["code"]
+    response = _exchange(public_app, code, verifier)
+    assert response.status_code == 403
+    assert response.json() == {
+        "error": "access_denied",
+        "error_description": "OAuth2 Tokens cannot be created by users associated with an external "
+        "authentication provider (ldap)",
+    }
+    assert not AccessToken.objects.filter(user=external).exists()
