@@ -4,11 +4,12 @@ Token values are shown once: in the response that creates them. Everywhere else 
 and `refresh_token` read "************" (`refresh_token` is null for a personal access
 token, which has none).
 
-After creation only `description` and `scope` change. `application`, `user`, `expires`,
-`token`, `refresh_token` and the usage fields are read-only: a change request that names
-them is accepted and they are ignored, as Tower does, so a client may PUT back what it
-read. On create, `user` is always the requester and `expires` comes from
-ACCESS_TOKEN_EXPIRE_SECONDS.
+After creation only `description`, `scope` and `expires` change. `expires` renews or
+shortens the token within the lifetime policy (tokens/lifetime.py); a time in the past or
+beyond the maximum is a 400. `application`, `user`, `token`, `refresh_token` and the usage
+and revocation fields are read-only: a change request that names them is accepted and
+they are ignored, as Tower does, so a client may PUT back what it read. On create, `user`
+is always the requester.
 
 An `application` the requester cannot see is answered as if it did not exist (400,
 `Invalid pk`), so its existence is not disclosed.
@@ -22,6 +23,7 @@ from tokensvc.api import access
 from tokensvc.api.scopes import SCOPE_FORMAT_MESSAGE, WRITE, is_valid_scope
 from tokensvc.api.serializers import SECRET_PLACEHOLDER, BaseSerializer
 
+from . import lifetime
 from .models import AccessToken
 
 
@@ -83,7 +85,9 @@ class TokenSerializer(BaseSerializer):
     application = serializers.PrimaryKeyRelatedField(
         read_only=True, help_text="The application; null for a personal access token."
     )
-    expires = serializers.DateTimeField(read_only=True)
+    expires = serializers.DateTimeField(
+        required=False, help_text="When the token stops working; within the lifetime policy."
+    )
     # No default here: a PUT that leaves out the scope keeps it rather than widening it.
     scope = ScopeField(required=False, help_text="Space-separated: 'read', 'write' or 'read write'.")
     last_used = serializers.DateTimeField(read_only=True)
@@ -108,6 +112,19 @@ class TokenSerializer(BaseSerializer):
             "revoked_at",
             "revoked_by",
         )
+
+    def is_personal(self, attrs) -> bool:
+        if self.instance is not None:
+            return self.instance.application_id is None
+        return attrs.get("application") is None
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if "expires" in attrs:
+            problem = lifetime.expiry_problem(attrs["expires"], personal=self.is_personal(attrs))
+            if problem:
+                raise serializers.ValidationError({"expires": [problem]})
+        return attrs
 
     def get_summary_fields(self, obj) -> dict:
         summary = super().get_summary_fields(obj)
@@ -136,9 +153,15 @@ class ApplicationTokenSerializer(TokenSerializer):
 
     scope = ScopeField(required=False, default=WRITE, help_text="Space-separated: 'read', 'write' or 'read write'.")
 
+    def is_personal(self, attrs) -> bool:
+        return False
+
 
 class TokenCreateSerializer(ApplicationTokenSerializer):
     """POST /tokens/ and /users/{id}/tokens/: an application token, or a PAT when `application` is null."""
+
+    def is_personal(self, attrs) -> bool:
+        return attrs.get("application") is None
 
     application = VisibleApplicationField(
         required=False, allow_null=True, default=None, help_text="The application; null for a personal access token."

@@ -13,7 +13,7 @@ from .models import AccessToken, RefreshToken
 
 TOKEN_AUDITED_FIELDS = ("description", "scope", "expires")
 # What a token's owner (or its manager) may change after creation.
-TOKEN_EDITABLE_FIELDS = ("description", "scope")
+TOKEN_EDITABLE_FIELDS = ("description", "scope", "expires")
 
 
 @dataclass

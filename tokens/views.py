@@ -6,7 +6,7 @@ from rest_framework import serializers
 from tokensvc.api import access, viewsets
 from users.models import User
 
-from . import services
+from . import lifetime, services
 from .models import STATUSES, AccessToken
 from .serializers import (
     ApplicationTokenSerializer,
@@ -32,12 +32,14 @@ class TokenViewMixin:
 
     def create_object(self, data):
         # The owner is always the requester; the policy has refused any other owner already.
+        application = data.get("application")
         issued = services.token_issue(
             actor=self.request.user,
             user=self.request.user,
-            application=data.get("application"),
+            application=application,
             scope=data["scope"],
             description=data.get("description", ""),
+            expires=data.get("expires") or lifetime.default_expiry(personal=application is None),
         )
         return shown_once(issued.token, issued)
 

@@ -263,11 +263,11 @@ def test_read_only_fields_are_ignored_on_update(client_for, org_member, app, org
         {
             "application": other_app.pk,
             "user": other_org_admin.pk,
-            "expires": "2030-01-01T00:00:00Z",
             "token": "tsa_chosen",
             "refresh_token": "tsr_chosen",
             "token_hint": "abcd",
             "last_used": "2030-01-01T00:00:00Z",
+            "revoked_at": "2030-01-01T00:00:00Z",
             "description": "changed",
         },
         format="json",
@@ -279,6 +279,7 @@ def test_read_only_fields_are_ignored_on_update(client_for, org_member, app, org
     assert token.expires == expires
     assert token.token_hint == issued.value[-4:]
     assert token.last_used is None
+    assert token.revoked_at is None
     assert token.description == "changed"
     bearer = client_for(None)
     bearer.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.value}")
