@@ -15,6 +15,8 @@ V2_RESOURCES = {
     "organizations": "organization_list",
     "settings": "settings_root",
     "tokens": "token_list",
+    "applications": "application_list",
+    "activity_stream": "activity_stream_list",
 }
 
 
