@@ -532,3 +532,13 @@ def test_the_browsable_api_renders_html(superuser, org_member, org, url_of):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
     assert "<html" in response.content.decode()
+
+
+def test_filters_and_ordering_use_api_field_names(client_for, superuser):
+    # A user's `created` is stored as date_joined; clients only know the API name.
+    factories.user("early", date_joined="2020-01-01T00:00:00Z")
+    client = client_for(superuser)
+
+    assert _usernames(client.get("/api/v2/users/?order_by=created")) == ["early", "root"]
+    assert _usernames(client.get("/api/v2/users/?order_by=-created")) == ["root", "early"]
+    assert _usernames(client.get("/api/v2/users/?created__lt=2021-01-01T00:00:00Z")) == ["early"]

@@ -95,12 +95,30 @@ def _as_bool(raw: str) -> bool:
     raise FilterError({"detail": f"Invalid boolean value: {raw!r}."})
 
 
+def field_aliases(view) -> dict[str, str]:
+    """API field names that read a model field of another name (a user's `created` is `date_joined`)."""
+    get_serializer_class = getattr(view, "get_serializer_class", None)
+    if get_serializer_class is None:
+        return {}
+    aliases = {}
+    for name, field in get_serializer_class()().fields.items():
+        source = field.source
+        if source and source != name and source != "*" and "." not in source:
+            aliases[name] = source
+    return aliases
+
+
+def _aliased(parts: list[str], aliases: dict[str, str]) -> list[str]:
+    return [aliases.get(parts[0], parts[0]), *parts[1:]] if parts else parts
+
+
 class FieldLookupBackend(BaseFilterBackend):
     """The filter, search and ordering backend for every list view."""
 
     def filter_queryset(self, request, queryset, view):
         model = queryset.model
         extra_secret = frozenset(getattr(view, "secret_fields", ()))
+        aliases = field_aliases(view)
         reserved = RESERVED_PARAMS | frozenset(getattr(view, "extra_query_params", ()))
         filters = Q()
         for key, values in request.query_params.lists():
@@ -110,7 +128,7 @@ class FieldLookupBackend(BaseFilterBackend):
             lookup = "exact"
             if len(parts) > 1 and parts[-1] in LOOKUPS:
                 lookup = parts.pop()
-            field, parts = resolve_path(model, parts, extra_secret)
+            field, parts = resolve_path(model, _aliased(parts, aliases), extra_secret)
             for raw in values:
                 value = _convert(field, lookup, raw)
                 if value is None and lookup == "exact":
@@ -134,9 +152,10 @@ class FieldLookupBackend(BaseFilterBackend):
                 item = item.strip()
                 if not item:
                     continue
-                name = item.lstrip("-")
-                resolve_path(model, name.split("__"), extra_secret)
-                ordering.append(item if not item.startswith("-") else "-" + name)
+                descending = item.startswith("-")
+                parts = _aliased(item.lstrip("-").split("__"), aliases)
+                resolve_path(model, parts, extra_secret)
+                ordering.append(("-" if descending else "") + "__".join(parts))
             # A stable tie-breaker keeps pages from overlapping.
             queryset = queryset.order_by(*ordering, "pk")
         elif not queryset.ordered:
