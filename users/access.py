@@ -76,7 +76,9 @@ class OrganizationAccess(BaseAccess):
       the organizations where they hold a role.
     - Only a system administrator creates and deletes organizations.
     - A system administrator or an admin of the organization changes it and manages its
-      members, admins and auditors.
+      members, admins and auditors: they may give any user (named by id) a role in it, and
+      take it away. An admin counts as a member, so removing someone from the members also
+      removes their admin role.
     """
 
     model = Organization
