@@ -400,3 +400,28 @@ def test_matrix_covers_every_persona_and_policy_action():
             for name in personas:
                 covered = {action for persona, action, target, _ in MATRIX if persona == name and target in targets}
                 assert covered & matrix_actions, f"no row for {name} / {model.__name__}.{policy_action}"
+
+
+# Targets that have change and delete rows in the matrix.
+CAPABILITY_TARGETS = ("self", "colleague", "stranger", "org")
+CAPABILITY_CASES = [
+    (persona, target)
+    for persona, action, target, expected in MATRIX
+    if action == "read" and expected == 200 and target in CAPABILITY_TARGETS
+]
+
+
+@pytest.mark.parametrize(("persona_name", "target"), CAPABILITY_CASES, ids=[_ids(case) for case in CAPABILITY_CASES])
+def test_user_capabilities_agree_with_the_matrix(persona_name, target, world, persona, client_for):
+    user = persona(persona_name)
+    expected = {
+        action: status for name, action, row_target, status in MATRIX if (name, row_target) == (persona_name, target)
+    }
+    response = Call("read", target, world, user).request(client_for(user))
+
+    capabilities = response.json()["summary_fields"]["user_capabilities"]
+
+    assert capabilities == {
+        "edit": expected.get("change") == 200,
+        "delete": expected.get("delete") == 204,
+    }
