@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from oauth2_provider.generators import generate_client_secret
 
 from tokens.models import AccessToken
 from tokensvc import activity
@@ -69,10 +70,23 @@ def application_create(
 
 @transaction.atomic
 def application_update(*, actor, application: Application, data: dict) -> Application:
+    """Change an application. Turning a public client confidential issues a new secret, which
+    is set on `issued_client_secret` for the one response that shows it: the secret generated
+    at creation was never shown to anyone."""
     before = activity.snapshot(application, APPLICATION_AUDITED_FIELDS)
+    becomes_confidential = (
+        application.client_type == Application.CLIENT_PUBLIC
+        and data.get("client_type") == Application.CLIENT_CONFIDENTIAL
+    )
     for name, value in data.items():
         setattr(application, name, value)
+    plaintext = None
+    if becomes_confidential:
+        plaintext = generate_client_secret()
+        application.client_secret = plaintext
     application.save()
+    if plaintext is not None:
+        application.issued_client_secret = plaintext
     changes = activity.diff(before, activity.snapshot(application, APPLICATION_AUDITED_FIELDS))
     if changes:
         activity.record(

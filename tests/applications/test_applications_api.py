@@ -102,6 +102,20 @@ def test_public_application_never_shows_a_secret(admin, org):
     assert admin.get(f"/api/v2/applications/{pk}/").json()["client_secret"] is None
 
 
+def test_a_public_application_made_confidential_gets_a_new_secret_shown_once(admin, org):
+    pk = admin.post("/api/v2/applications/", payload(org, client_type="public"), format="json").json()["id"]
+    response = admin.patch(f"/api/v2/applications/{pk}/", {"client_type": "confidential"}, format="json")
+    assert response.status_code == 200
+    secret = response.json()["client_secret"]
+    assert secret not in (None, PLACEHOLDER) and len(secret) >= 32
+    stored = Application.objects.get(pk=pk).client_secret
+    assert stored != secret and check_password(secret, stored)
+    assert admin.get(f"/api/v2/applications/{pk}/").json()["client_secret"] == PLACEHOLDER
+    again = admin.patch(f"/api/v2/applications/{pk}/", {"client_type": "confidential"}, format="json")
+    assert again.json()["client_secret"] == PLACEHOLDER
+    assert Application.objects.get(pk=pk).client_secret == stored
+
+
 def test_client_id_and_secret_cannot_be_written(admin, org):
     response = admin.post(
         "/api/v2/applications/", payload(org, client_id="chosen-id", client_secret="chosen-secret"), format="json"
