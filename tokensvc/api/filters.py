@@ -4,6 +4,10 @@
 `?order_by=-created,name`. Unknown fields are a 400; secret fields are a 403.
 """
 
+import functools
+from collections.abc import Mapping
+from types import MappingProxyType
+
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.db.models import Q
@@ -95,17 +99,23 @@ def _as_bool(raw: str) -> bool:
     raise FilterError({"detail": f"Invalid boolean value: {raw!r}."})
 
 
-def field_aliases(view) -> dict[str, str]:
+def field_aliases(view) -> Mapping[str, str]:
     """API field names that read a model field of another name (a user's `created` is `date_joined`)."""
     get_serializer_class = getattr(view, "get_serializer_class", None)
     if get_serializer_class is None:
         return {}
+    return _serializer_aliases(get_serializer_class())
+
+
+@functools.cache
+def _serializer_aliases(serializer_class) -> Mapping[str, str]:
+    # Field sources are fixed by the class, so they are worked out once per process, not per request.
     aliases = {}
-    for name, field in get_serializer_class()().fields.items():
+    for name, field in serializer_class().fields.items():
         source = field.source
         if source and source != name and source != "*" and "." not in source:
             aliases[name] = source
-    return aliases
+    return MappingProxyType(aliases)
 
 
 def _aliased(parts: list[str], aliases: dict[str, str]) -> list[str]:
