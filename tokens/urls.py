@@ -4,13 +4,14 @@ from django.urls import path
 
 import users.urls  # noqa: F401  (registers the user_ref converter used below)
 
-from . import views
+from . import bulk_views, views
 
 urlpatterns = [
     path("tokens/", views.TokenList.as_view(), name="token_list"),
     path("tokens/<int:pk>/", views.TokenDetail.as_view(), name="token_detail"),
     path("applications/<int:pk>/tokens/", views.ApplicationTokens.as_view(), name="application_tokens"),
     path("users/<user_ref:pk>/tokens/", views.UserTokens.as_view(), name="user_tokens"),
+    path("users/<user_ref:pk>/tokens/revoke/", bulk_views.UserTokensRevoke.as_view(), name="user_tokens_revoke"),
     path("users/<user_ref:pk>/personal_tokens/", views.UserPersonalTokens.as_view(), name="user_personal_tokens"),
     path("users/<user_ref:pk>/authorized_tokens/", views.UserAuthorizedTokens.as_view(), name="user_authorized_tokens"),
 ]

@@ -1,7 +1,9 @@
 """Writes for users, organizations and memberships; each records its activity."""
 
 from django.db import transaction
+from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
+from oauth.revocation import revoke_access_tokens, revoke_refresh_tokens
 from tokensvc import activity
 
 from .models import Membership, Organization, User
@@ -55,7 +57,27 @@ def user_update(*, actor, user: User, data: dict) -> User:
         activity.record(
             actor=actor, operation="update", object_type="user", obj=user, changes=changes, subject_user_id=user.pk
         )
+    if "is_active" in changes and not user.is_active:
+        # A deactivated account keeps no credential that could outlive a reactivation.
+        user_tokens_revoke(
+            actor=actor,
+            access_tokens=get_access_token_model().objects.filter(user=user),
+            refresh_tokens=get_refresh_token_model().objects.filter(user=user),
+            reason="user deactivated",
+        )
     return user
+
+
+@transaction.atomic
+def user_tokens_revoke(*, actor, access_tokens, refresh_tokens, reason: str) -> int:
+    """Revoke, set-based, every live token of the given querysets; return how many access tokens.
+
+    Each revoked access token gets its own activity record (with `reason`, never a value).
+    Refresh tokens are revoked too, so none of them can mint a new access token.
+    """
+    revoked = revoke_access_tokens(access_tokens, actor=actor, reason=reason)
+    revoke_refresh_tokens(refresh_tokens)
+    return len(revoked)
 
 
 @transaction.atomic
