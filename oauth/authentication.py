@@ -2,6 +2,10 @@
 
 The presented value is looked up by its SHA-256 digest, the only form stored. Unknown,
 expired or revoked tokens are a 401 whose challenge says `error="invalid_token"`.
+
+A value that was rotated away (revoked, with a successor) may have leaked: presenting it
+again is recorded in the activity stream as a `reuse_attempt` on the old token, at most
+once per token per REUSE_RECORD_INTERVAL, so that replaying it cannot flood the stream.
 """
 
 import hashlib
@@ -12,9 +16,12 @@ from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
 from rest_framework import authentication, exceptions
 
-from tokensvc import tokenformat
+from tokensvc import activity, tokenformat
+from tokensvc.models import ActivityEntry
 
 REALM = 'Bearer realm="api"'
+REUSE_OPERATION = "reuse_attempt"
+REUSE_RECORD_INTERVAL = timedelta(minutes=1)
 
 
 def token_digest(value: str) -> str:
@@ -38,6 +45,30 @@ def note_use(token, ip: str | None) -> None:
     token.last_used, token.last_used_ip = now, ip
 
 
+def note_reuse(token, ip: str | None) -> None:
+    """Record that a rotated-away token was presented, unless that was recorded within the interval."""
+    model = type(token)
+    if not model.objects.filter(rotated_from=token).exists():
+        return  # revoked without a successor: an ordinary dead token
+    recent = ActivityEntry.objects.filter(
+        object_type="o_auth2_access_token",
+        object_id=token.pk,
+        operation=REUSE_OPERATION,
+        timestamp__gte=timezone.now() - REUSE_RECORD_INTERVAL,
+    )
+    if recent.exists():
+        return
+    activity.record(
+        actor=None,
+        operation=REUSE_OPERATION,
+        object_type="o_auth2_access_token",
+        obj=token,
+        changes={"token_hint": token.token_hint, "remote_addr": ip},
+        organization_id=token.application.organization_id if token.application_id else None,
+        subject_user_id=token.user_id,
+    )
+
+
 class BearerTokenAuthentication(authentication.BaseAuthentication):
     keyword = "bearer"
 
@@ -55,7 +86,10 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             # A typo or a forgery: refused without touching the database.
             self.fail(request, "Invalid token.")
         token = find_token(value)
-        if token is None or token.is_revoked:
+        if token is None:
+            self.fail(request, "Invalid token.")
+        if token.is_revoked:
+            note_reuse(token, request.META.get("REMOTE_ADDR"))
             self.fail(request, "Invalid token.")
         if token.is_expired():
             self.fail(request, "The token has expired.")

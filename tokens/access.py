@@ -10,7 +10,7 @@ from tokensvc.api.access import BaseAccess, register, registered
 from users.roles import Perm
 
 from .models import AccessToken
-from .rules import external_user_denial
+from .rules import external_user_denial, interactive_auth_denial
 
 CREATE_FOR_OTHERS_MESSAGE = "Tokens can only be created for yourself; you cannot create a token for another user."
 
@@ -31,10 +31,17 @@ class AccessTokenAccess(BaseAccess):
     - Anyone may create a token for themselves only: a personal access token, or a token of
       an application they can see. Users of an external authentication provider create no
       token while ALLOW_OAUTH2_FOR_EXTERNAL_USERS is off.
+    - Whoever may change a token may rotate it: the new token keeps the owner, even when an
+      organization admin rotates it. Rotating a revoked or expired token is bad input (400),
+      not a matter of rights, so the tombstone check does not apply to rotation.
+    - While TOKEN_CREATION_REQUIRES_INTERACTIVE_AUTH is on, creating, rotating and renewing
+      (changing `expires`) need a request authenticated by a session, HTTP Basic or a token
+      of an authorization-code application: a personal access token or a password-grant
+      token is refused.
     """
 
     model = AccessToken
-    select_related = ("user", "application", "revoked_by")
+    select_related = ("user", "application", "revoked_by", "rotated_from")
 
     def history(self):
         """The tokens the user may know of, revoked tombstones included (`?status=revoked|all`)."""
@@ -58,7 +65,7 @@ class AccessTokenAccess(BaseAccess):
         return policy_class(self.user)
 
     def can_add(self, obj=None, data=None):
-        denial = external_user_denial(self.user)
+        denial = external_user_denial(self.user) or interactive_auth_denial(self.credential)
         if denial:
             return denial
         data = data or {}
@@ -71,6 +78,9 @@ class AccessTokenAccess(BaseAccess):
     def _manages(self, obj) -> bool:
         if obj is not None and obj.revoked_at is not None:
             return False  # a tombstone is history: nothing about it changes any more
+        return self._owns_or_administers(obj)
+
+    def _owns_or_administers(self, obj) -> bool:
         if self.is_superuser:
             return True
         if obj is None:
@@ -82,7 +92,17 @@ class AccessTokenAccess(BaseAccess):
         )
 
     def can_change(self, obj=None, data=None):
-        return self._manages(obj)
+        if not self._manages(obj):
+            return False
+        if obj is not None and data and "expires" in data and data["expires"] != obj.expires:
+            # A renewal mints lifetime as surely as a new token does.
+            return interactive_auth_denial(self.credential) or True
+        return True
+
+    def can_rotate(self, obj=None, data=None):
+        if obj is None or not self._owns_or_administers(obj):
+            return False
+        return interactive_auth_denial(self.credential) or True
 
     def can_delete(self, obj=None, data=None):
         return self._manages(obj)

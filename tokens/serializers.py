@@ -11,6 +11,10 @@ and revocation fields are read-only: a change request that names them is accepte
 they are ignored, as Tower does, so a client may PUT back what it read. On create, `user`
 is always the requester.
 
+A rotated token names its predecessor in `rotated_from` (read-only); the predecessor is
+revoked, so `related.rotated_from` lists it through `?status=all`. POST
+/tokens/{id}/rotate/ takes only `expires` (TokenRotateSerializer).
+
 An `application` the requester cannot see is answered as if it did not exist (400,
 `Invalid pk`), so its existence is not disclosed.
 """
@@ -73,6 +77,7 @@ class TokenSerializer(BaseSerializer):
         "user": ("id", "username", "first_name", "last_name"),
         "application": ("id", "name", "client_id"),
         "revoked_by": ("id", "username"),
+        "rotated_from": ("id", "description", "token_hint", "revoked_at"),
     }
 
     modified = serializers.DateTimeField(source="updated", read_only=True)
@@ -95,6 +100,9 @@ class TokenSerializer(BaseSerializer):
     token_hint = serializers.CharField(read_only=True, help_text="The last characters of the value.")
     revoked_at = serializers.DateTimeField(read_only=True, help_text="When the token was revoked; null while usable.")
     revoked_by = serializers.PrimaryKeyRelatedField(read_only=True, help_text="Who revoked the token.")
+    rotated_from = serializers.PrimaryKeyRelatedField(
+        read_only=True, help_text="The token this one replaced by rotation; null for a token created afresh."
+    )
 
     class Meta:
         model = AccessToken
@@ -111,6 +119,7 @@ class TokenSerializer(BaseSerializer):
             "token_hint",
             "revoked_at",
             "revoked_by",
+            "rotated_from",
         )
 
     def is_personal(self, attrs) -> bool:
@@ -130,6 +139,8 @@ class TokenSerializer(BaseSerializer):
         summary = super().get_summary_fields(obj)
         if summary.get("revoked_by") is None:
             summary.pop("revoked_by", None)  # only a tombstone says who revoked it
+        if summary.get("rotated_from") is None:
+            summary.pop("rotated_from", None)
         return summary
 
     def get_token(self, obj) -> str:
@@ -145,6 +156,9 @@ class TokenSerializer(BaseSerializer):
         if obj.application_id is not None:
             related["application"] = reverse("application_detail", kwargs={"pk": obj.application_id})
         related["activity_stream"] = reverse(self.detail_view, kwargs={"pk": obj.pk}) + "activity_stream/"
+        if obj.rotated_from_id is not None:
+            # The predecessor is a tombstone: its detail is a 404, the list with ?status=all shows it.
+            related["rotated_from"] = f"{reverse('token_list')}?status=all&id={obj.rotated_from_id}"
         return related
 
 
@@ -183,3 +197,30 @@ class AuthorizedTokenSerializer(TokenCreateSerializer):
     application = VisibleApplicationField(
         required=True, allow_null=False, help_text="The application the token is issued for."
     )
+
+
+class TokenRotateSerializer(serializers.Serializer):
+    """POST /tokens/{id}/rotate/: only `expires`, for the new token; the rest is copied from the old one.
+
+    The token being rotated comes in the context as `token`, for the lifetime policy of its kind.
+    """
+
+    expires = serializers.DateTimeField(
+        required=False,
+        help_text="When the new token stops working; within the lifetime policy. Default: the policy's default.",
+    )
+
+    def to_internal_value(self, data):
+        if hasattr(data, "keys"):
+            unknown = sorted(key for key in data if key not in self.fields and key != "csrfmiddlewaretoken")
+            if unknown:
+                raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
+        elif data is not None:
+            raise serializers.ValidationError({"detail": ["Expected a JSON object."]})
+        return super().to_internal_value(data)
+
+    def validate_expires(self, value):
+        problem = lifetime.expiry_problem(value, personal=self.context["token"].application_id is None)
+        if problem:
+            raise serializers.ValidationError(problem)
+        return value

@@ -1,8 +1,9 @@
-"""Writes for tokens: issuing, updating and revoking; each records its activity without secrets."""
+"""Writes for tokens: issuing, updating, rotating and revoking; each records its activity without secrets."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from oauth2_provider.models import set_token_value
@@ -64,12 +65,15 @@ def token_issue(
         refresh = RefreshToken(user=user, application=application, access_token=token)
         set_token_value(refresh, refresh_value)
         refresh.save()
+    changes = activity.snapshot(token, TOKEN_AUDITED_FIELDS + ("application", "user"))
+    if rotated_from is not None:
+        changes["rotated_from"] = rotated_from.pk
     activity.record(
         actor=actor,
         operation="create",
         object_type="o_auth2_access_token",
         obj=token,
-        changes=activity.snapshot(token, TOKEN_AUDITED_FIELDS + ("application", "user")),
+        changes=changes,
         organization_id=_organization_id(token),
         subject_user_id=user.pk,
     )
@@ -119,3 +123,35 @@ def token_revoke(*, actor, token: AccessToken) -> bool:
         subject_user_id=token.user_id,
     )
     return True
+
+
+REVOKED_ROTATION_MESSAGE = "This token has been revoked; only a usable token can be rotated."
+EXPIRED_ROTATION_MESSAGE = "This token has expired; only a usable token can be rotated. Renew it or create a new one."
+
+
+@transaction.atomic
+def token_rotate(*, actor, token: AccessToken, expires: datetime) -> IssuedToken:
+    """Replace `token` by a new one with the same owner, application, scope and description.
+
+    The old token is revoked (its tombstone names `actor`) in the same transaction as the
+    new one is issued, so exactly one of them works at any time. The row is locked first:
+    of two rotations of the same token, the second finds it revoked and fails.
+    """
+    # Re-read under the lock: the caller's instance may predate a concurrent rotation.
+    current = AccessToken.objects.select_for_update().get(pk=token.pk)
+    if current.revoked_at is not None:
+        raise ValidationError({"detail": [REVOKED_ROTATION_MESSAGE]})
+    if current.is_expired():
+        raise ValidationError({"detail": [EXPIRED_ROTATION_MESSAGE]})
+    token_revoke(actor=actor, token=current)
+    issued = token_issue(
+        actor=actor,
+        user=current.user,
+        application=current.application,
+        scope=current.scope,
+        description=current.description,
+        expires=expires,
+        rotated_from=current,
+    )
+    token.revoked_at, token.revoked_by = current.revoked_at, current.revoked_by
+    return issued

@@ -1,7 +1,10 @@
 """Thin views for access tokens: top-level, per application and per user."""
 
+from django.db import transaction
+from django.urls import reverse
 from oauth2_provider.models import get_application_model
-from rest_framework import serializers
+from rest_framework import serializers, status
+from rest_framework.response import Response
 
 from tokensvc.api import access, viewsets
 from users.models import User
@@ -13,6 +16,7 @@ from .serializers import (
     AuthorizedTokenSerializer,
     PersonalTokenSerializer,
     TokenCreateSerializer,
+    TokenRotateSerializer,
     TokenSerializer,
     shown_once,
 )
@@ -76,6 +80,43 @@ class TokenDetail(TokenViewMixin, viewsets.DetailView):
 
     def delete_object(self, instance):
         services.token_revoke(actor=self.request.user, token=instance)
+
+
+class TokenRotate(TokenViewMixin, viewsets.ReadOnlyDetailView):
+    """GET shows the token; POST {"expires"?} replaces it by a new one, returned once with its value (201).
+
+    The token is looked up among the tokens the requester may know of, tombstones included,
+    so that rotating a revoked one is answered as bad input (400) rather than as missing.
+    """
+
+    def access_action(self, request):
+        return "rotate" if request.method == "POST" else None
+
+    def get_serializer_class(self):
+        if self.request.method == "POST":
+            return TokenRotateSerializer
+        return self.serializer_class
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if self.request.method == "POST":
+            context["token"] = getattr(self, "_token", None) or self.get_object()
+        return context
+
+    def get_queryset(self):
+        policy = access.policy_for(self.request, AccessToken)
+        return policy.history().select_related(*policy.select_related)
+
+    def post(self, request, *args, **kwargs):
+        self._token = token = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        expires = serializer.validated_data.get("expires") or lifetime.default_expiry(personal=token.is_personal)
+        with transaction.atomic():
+            issued = services.token_rotate(actor=request.user, token=token, expires=expires)
+        body = TokenSerializer(shown_once(issued.token, issued), context=super().get_serializer_context()).data
+        location = reverse("token_detail", kwargs={"pk": issued.token.pk})
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})
 
 
 class ApplicationTokens(TokenListMixin, viewsets.SubListCreateView):

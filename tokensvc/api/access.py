@@ -35,8 +35,11 @@ class BaseAccess:
     select_related: tuple[str, ...] = ()
     prefetch_related: tuple = ()
 
-    def __init__(self, user):
+    def __init__(self, user, credential=None):
         self.user = user
+        # What authenticated the request (an access token, or None for a session or Basic
+        # auth), for the few rules that depend on how the user proved who they are.
+        self.credential = credential
 
     # Helpers for subclasses -------------------------------------------------
 
@@ -105,7 +108,7 @@ def policy_for(request, model: type[Model]) -> BaseAccess:
         cache = {}
         request._access_policies = cache
     if model not in cache:
-        cache[model] = policy_class(request.user)
+        cache[model] = policy_class(request.user, credential=getattr(request, "auth", None))
     return cache[model]
 
 
