@@ -51,6 +51,9 @@ class AccessToken(AbstractAccessToken):
     rotated_from = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="rotated_to"
     )
+    # The expiry the owner was last warned about: renewing the token changes `expires`,
+    # so the next window warns again (notify_expiring_tokens).
+    expiry_notified_for = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = AccessTokenQuerySet.as_manager()
 

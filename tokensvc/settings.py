@@ -209,6 +209,17 @@ TOKEN_CREATION_REQUIRES_INTERACTIVE_AUTH = env_bool("TOKEN_CREATION_REQUIRES_INT
 PAT_MAX_LIFETIME_SECONDS = env_int("PAT_MAX_LIFETIME_SECONDS", 0) or None
 PAT_DEFAULT_LIFETIME_SECONDS = env_int("PAT_DEFAULT_LIFETIME_SECONDS", 0) or None
 
+# Outgoing email (token expiry notices). The console backend prints messages instead of
+# sending them; set EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and the
+# EMAIL_HOST* variables to deliver through an SMTP server.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "tokensvc@localhost")
+
 # How often, at most, a token's last_used / last_used_ip is written.
 TOKEN_LAST_USED_INTERVAL_SECONDS = env_int("TOKEN_LAST_USED_INTERVAL_SECONDS", 60)
 

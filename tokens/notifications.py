@@ -1,0 +1,93 @@
+"""Email notices to owners whose tokens expire soon: one message per owner, once per token and expiry."""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from itertools import groupby
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db.models import F, Q
+from django.utils import timezone
+
+from .models import AccessToken
+
+logger = logging.getLogger("tokensvc.notifications")
+
+
+@dataclass
+class NoticeSummary:
+    """What one run did, by owner and by token."""
+
+    emailed: list[str] = field(default_factory=list)  # usernames that got a message
+    skipped: list[str] = field(default_factory=list)  # usernames without an email address
+    failed: list[str] = field(default_factory=list)  # usernames whose message could not be sent
+    tokens: int = 0  # tokens announced in the messages sent
+
+
+def due(*, now: datetime, until: datetime):
+    """Live tokens of active users expiring by `until`, not yet announced for their current expiry."""
+    return (
+        AccessToken.objects.filter(revoked_at__isnull=True, expires__gt=now, expires__lte=until, user__is_active=True)
+        .filter(Q(expiry_notified_for__isnull=True) | ~Q(expiry_notified_for=F("expires")))
+        .select_related("user", "application")
+        .order_by("user_id", "expires", "pk")
+    )
+
+
+def describe(token: AccessToken) -> str:
+    """One line about a token: what it is for and how to recognise it, never its value."""
+    kind = f"application {token.application.name}" if token.application_id else "personal access token"
+    description = token.description or "(no description)"
+    hint = f"...{token.token_hint}" if token.token_hint else "(no hint)"
+    expires = token.expires.isoformat(timespec="minutes")
+    return f"- {description} [{kind}], ending {hint}, id {token.pk}, expires {expires}"
+
+
+def message(user, tokens: list[AccessToken], days: int) -> tuple[str, str]:
+    """(subject, body) of the notice to `user`."""
+    count = len(tokens)
+    subject = f"{count} of your API token(s) expire within {days} day(s)"
+    lines = [
+        f"Hello {user.get_username()},",
+        "",
+        f"The following API token(s) of yours expire within {days} day(s):",
+        "",
+        *(describe(token) for token in tokens),
+        "",
+        "Renew a token that is still needed by changing its expiry (PATCH /api/v2/tokens/{id}/",
+        'with {"expires": ...}); create a new one if it has been revoked. Tokens you no longer',
+        "need can simply be left to expire.",
+    ]
+    return subject, "\n".join(lines) + "\n"
+
+
+def notify_expiring(*, days: int, now: datetime | None = None) -> NoticeSummary:
+    """Email each owner about their tokens expiring within `days` days, then remember the notice.
+
+    A token is announced once for a given expiry: renewing it changes `expires`, so the next
+    window announces it again. Owners without an email address are skipped (and asked again
+    next time); a failed delivery is retried on the next run.
+    """
+    now = now or timezone.now()
+    until = now + timedelta(days=days)
+    summary = NoticeSummary()
+    for _, group in groupby(due(now=now, until=until), key=lambda token: token.user_id):
+        tokens = list(group)
+        user = tokens[0].user
+        if not user.email:
+            summary.skipped.append(user.get_username())
+            continue
+        subject, body = message(user, tokens, days)
+        try:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+        except Exception as error:  # any transport failure: the other owners still get theirs
+            logger.warning("expiry notice to user=%s failed: %s", user.get_username(), type(error).__name__)
+            summary.failed.append(user.get_username())
+            continue
+        # Only the expiry that was announced: a token renewed meanwhile stays due.
+        for token in tokens:
+            AccessToken.objects.filter(pk=token.pk, expires=token.expires).update(expiry_notified_for=token.expires)
+        summary.emailed.append(user.get_username())
+        summary.tokens += len(tokens)
+    return summary
