@@ -9,6 +9,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests import factories
+from tests.oauth.helpers import app_with_secret, password_grant, refresh_grant
 from tokens import services
 from tokens.models import AccessToken, RefreshToken
 from tokensvc import runtime, tokenformat
@@ -343,3 +344,20 @@ def test_a_plainly_revoked_token_is_401_without_a_reuse_record(client_for, org_m
     assert client_for(org_member).delete(f"/api/v2/tokens/{old.token.pk}/").status_code == 204
     assert_invalid_token(bearer(old.value).get("/api/v2/me/"))
     assert not reuse_records(old.token).exists()
+
+
+def test_after_rotation_only_the_new_refresh_token_works_at_the_token_endpoint(client_for, org, org_member):
+    app, secret = app_with_secret(org, authorization_grant_type="password")
+    granted = password_grant(app, secret, org_member, scope="write").json()
+    old = AccessToken.objects.get(
+        token_hint=tokenformat.hint(granted["access_token"]), user=org_member, application=app
+    )
+
+    rotated = rotate(client_for(org_member), old).json()
+
+    replayed = refresh_grant(app, secret, granted["refresh_token"])
+    assert replayed.status_code == 400 and replayed.json()["error"] == "invalid_grant"
+    assert bearer(rotated["token"]).get("/api/v2/me/").status_code == 200
+    refreshed = refresh_grant(app, secret, rotated["refresh_token"])
+    assert refreshed.status_code == 200, refreshed.content
+    assert bearer(refreshed.json()["access_token"]).get("/api/v2/me/").status_code == 200
