@@ -107,6 +107,13 @@ def test_a_username_names_the_user_and_get_counts_what_a_post_would_revoke(world
     assert client.post("/api/v2/users/dual/tokens/revoke/", {}, format="json").json() == {"revoked": 0}
 
 
+def test_get_counts_nothing_for_those_who_may_not_revoke(world, org_member, system_auditor, client_for):
+    assert client_for(org_member).get(_url(world["colleague"])).json() == {"revocable": 0}
+    assert client_for(system_auditor).get(_url(world["colleague"])).json() == {"revocable": 0}
+    assert client_for(system_auditor, scope="read").get(_url(world["colleague"])).status_code == 200
+    assert client_for(org_member).get(_url(world["stranger"])).status_code == 404
+
+
 def test_revoked_tokens_stop_authenticating_at_once(world, superuser, client_for):
     values = world["values"]
     for kind in ALL:
