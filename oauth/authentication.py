@@ -12,6 +12,7 @@ import hashlib
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
 from rest_framework import authentication, exceptions
@@ -31,7 +32,9 @@ def token_digest(value: str) -> str:
 def find_token(value: str):
     """The access token row for a presented value, with its user and application, or None."""
     model = get_access_token_model()
-    return model.objects.select_related("user", "application").filter(token_checksum=token_digest(value)).first()
+    # The checksum is unique: at most one row, so no ORDER BY is needed.
+    rows = model.objects.select_related("user", "application").filter(token_checksum=token_digest(value)).order_by()
+    return next(iter(rows[:1]), None)
 
 
 def note_use(token, ip: str | None) -> None:
@@ -40,9 +43,11 @@ def note_use(token, ip: str | None) -> None:
     interval = timedelta(seconds=getattr(settings, "TOKEN_LAST_USED_INTERVAL_SECONDS", 60))
     if token.last_used is not None and now - token.last_used < interval:
         return
-    # A queryset update: no signals, no `updated` bump, no activity record.
-    type(token).objects.filter(pk=token.pk).update(last_used=now, last_used_ip=ip)
-    token.last_used, token.last_used_ip = now, ip
+    # A conditional queryset update: workers racing on the same token write once per interval,
+    # and there are no signals, no `updated` bump and no activity record.
+    stale = Q(last_used__isnull=True) | Q(last_used__lte=now - interval)
+    if type(token).objects.filter(stale, pk=token.pk).update(last_used=now, last_used_ip=ip):
+        token.last_used, token.last_used_ip = now, ip
 
 
 def note_reuse(token, ip: str | None) -> None:

@@ -109,3 +109,20 @@ def test_last_used_shows_in_the_api_without_bumping_modified(issued, client_for,
     assert after["last_used"] is not None
     assert after["last_used_ip"] == IP
     assert after["modified"] == before["modified"]
+
+
+def test_workers_holding_the_same_stale_row_write_once(issued):
+    """Two workers that looked the token up before either wrote: only the first write lands."""
+    from oauth.authentication import note_use
+
+    first_worker = AccessToken.objects.get(pk=issued.token.pk)
+    second_worker = AccessToken.objects.get(pk=issued.token.pk)
+    assert first_worker.last_used is None and second_worker.last_used is None
+
+    note_use(first_worker, "198.51.100.1")
+    note_use(second_worker, "198.51.100.2")
+
+    stored = AccessToken.objects.get(pk=issued.token.pk)
+    assert stored.last_used_ip == "198.51.100.1"
+    assert stored.last_used == first_worker.last_used
+    assert second_worker.last_used is None
