@@ -312,3 +312,19 @@ def test_activity_stream_queries_do_not_grow(client_for, org_admin, org):
         response = client.get("/api/v2/activity_stream/?page_size=200")
     assert response.json()["count"] > 30
     assert len(large) == len(small)
+
+
+def test_token_entries_link_to_the_token_before_and_after_revocation(client_for, org_member):
+    client = client_for(org_member)
+    created = client.post(f"/api/v2/users/{org_member.pk}/personal_tokens/", {"description": "ci"}, format="json")
+    token_id = created.json()["id"]
+    assert client.delete(f"/api/v2/tokens/{token_id}/").status_code == 204
+
+    stream = client.get(f"/api/v2/activity_stream/?object_type={TOKEN_TYPE}&object_id={token_id}").json()
+    operations = {entry["operation"] for entry in stream["results"]}
+    assert {"create", "delete"} <= operations
+    for entry in stream["results"]:
+        link = entry["related"]["object"]
+        found = client.get(link).json()["results"]
+        assert [item["id"] for item in found] == [token_id]
+        assert found[0]["revoked_at"] is not None

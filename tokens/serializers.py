@@ -61,6 +61,11 @@ class VisibleApplicationField(serializers.PrimaryKeyRelatedField):
         return access.visible(self.context["request"], get_application_model())
 
 
+def token_any_status_url(pk: int) -> str:
+    """A URL that finds a token whether or not it was revoked (a revoked token's detail is a 404)."""
+    return f"{reverse('token_list')}?status=all&id={pk}"
+
+
 def shown_once(token: AccessToken, issued) -> AccessToken:
     """Attach the new values to the instance for the create response only; they are never stored."""
     token.issued_value = issued.value
@@ -158,7 +163,7 @@ class TokenSerializer(BaseSerializer):
         related["activity_stream"] = reverse(self.detail_view, kwargs={"pk": obj.pk}) + "activity_stream/"
         if obj.rotated_from_id is not None:
             # The predecessor is a tombstone: its detail is a 404, the list with ?status=all shows it.
-            related["rotated_from"] = f"{reverse('token_list')}?status=all&id={obj.rotated_from_id}"
+            related["rotated_from"] = token_any_status_url(obj.rotated_from_id)
         return related
 
 

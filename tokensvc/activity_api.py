@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from applications.models import Application
 from tokens.models import AccessToken
+from tokens.serializers import token_any_status_url
 from users.roles import Perm
 
 from .api import viewsets
@@ -25,8 +26,8 @@ DETAIL_ROUTES = {
     "user": "user_detail",
     "organization": "organization_detail",
     "o_auth2_application": "application_detail",
-    "o_auth2_access_token": "token_detail",
 }
+TOKEN_TYPE = "o_auth2_access_token"
 
 
 @register
@@ -89,7 +90,10 @@ class ActivityEntrySerializer(BaseSerializer):
         if obj.actor_id:
             related["actor"] = reverse("user_detail", kwargs={"pk": obj.actor_id})
         route = DETAIL_ROUTES.get(obj.object_type)
-        if route and obj.object_id is not None and obj.operation != ActivityEntry.Operation.DELETE:
+        if obj.object_type == TOKEN_TYPE and obj.object_id is not None:
+            # Tokens are revoked by tombstone, so this link finds them before and after.
+            related["object"] = token_any_status_url(obj.object_id)
+        elif route and obj.object_id is not None and obj.operation != ActivityEntry.Operation.DELETE:
             # A type whose routes are not installed simply gets no link.
             with contextlib.suppress(NoReverseMatch):
                 related["object"] = reverse(route, kwargs={"pk": obj.object_id})
