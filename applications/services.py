@@ -73,30 +73,27 @@ def application_update(*, actor, application: Application, data: dict) -> Applic
     """Change an application. Turning a public client confidential issues a new secret, which
     is set on `issued_client_secret` for the one response that shows it: the secret generated
     at creation was never shown to anyone."""
-    before = activity.snapshot(application, APPLICATION_AUDITED_FIELDS)
     becomes_confidential = (
         application.client_type == Application.CLIENT_PUBLIC
         and data.get("client_type") == Application.CLIENT_CONFIDENTIAL
     )
-    for name, value in data.items():
-        setattr(application, name, value)
-    plaintext = None
-    if becomes_confidential:
-        plaintext = generate_client_secret()
-        application.client_secret = plaintext
-    application.save()
+    with activity.recording_update(
+        actor=actor,
+        obj=application,
+        object_type=OBJECT_TYPE,
+        fields=APPLICATION_AUDITED_FIELDS,
+        organization_id=application.organization_id,
+    ) as notes:
+        for name, value in data.items():
+            setattr(application, name, value)
+        plaintext = None
+        if becomes_confidential:
+            plaintext = generate_client_secret()
+            application.client_secret = plaintext
+            notes["client_secret"] = "regenerated"  # recorded as "hidden": never the value
+        application.save()
     if plaintext is not None:
         application.issued_client_secret = plaintext
-    changes = activity.diff(before, activity.snapshot(application, APPLICATION_AUDITED_FIELDS))
-    if changes:
-        activity.record(
-            actor=actor,
-            operation="update",
-            object_type=OBJECT_TYPE,
-            obj=application,
-            changes=changes,
-            organization_id=application.organization_id,
-        )
     return application
 
 

@@ -84,22 +84,18 @@ def token_issue(
 def token_update(*, actor, token: AccessToken, data: dict) -> AccessToken:
     """Change the editable fields of a token (description, scope); record what changed."""
     editable = {name: value for name, value in data.items() if name in TOKEN_EDITABLE_FIELDS}
-    before = activity.snapshot(token, TOKEN_AUDITED_FIELDS)
-    for name, value in editable.items():
-        setattr(token, name, value)
-    if editable:
-        token.save(update_fields=[*editable, "updated"])
-    changes = activity.diff(before, activity.snapshot(token, TOKEN_AUDITED_FIELDS))
-    if changes:
-        activity.record(
-            actor=actor,
-            operation="update",
-            object_type="o_auth2_access_token",
-            obj=token,
-            changes=changes,
-            organization_id=_organization_id(token),
-            subject_user_id=token.user_id,
-        )
+    with activity.recording_update(
+        actor=actor,
+        obj=token,
+        object_type="o_auth2_access_token",
+        fields=TOKEN_AUDITED_FIELDS,
+        organization_id=_organization_id(token),
+        subject_user_id=token.user_id,
+    ):
+        for name, value in editable.items():
+            setattr(token, name, value)
+        if editable:
+            token.save(update_fields=[*editable, "updated"])
     return token
 
 

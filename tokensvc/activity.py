@@ -1,5 +1,8 @@
 """Writing the activity stream. Values of secret fields are never recorded."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.db import models
 
 from .models import ActivityEntry
@@ -25,6 +28,18 @@ def snapshot(instance, fields) -> dict:
 def diff(before: dict, after: dict) -> dict:
     """{field: [old, new]} for fields whose value changed."""
     return {name: [before[name], after.get(name)] for name in before if before[name] != after.get(name)}
+
+
+@contextmanager
+def recording_update(*, actor, obj, object_type: str, fields, **scope) -> Iterator[dict]:
+    """Record one `update` entry for what the block changes: the audited `fields` that changed,
+    as [old, new], plus any notes the block puts in the dict it is given. Nothing changed, no entry."""
+    before = snapshot(obj, fields)
+    notes: dict = {}
+    yield notes
+    changes = {**diff(before, snapshot(obj, fields)), **notes}
+    if changes:
+        record(actor=actor, operation="update", object_type=object_type, obj=obj, changes=changes, **scope)
 
 
 def record(

@@ -42,22 +42,19 @@ def user_create(*, actor, password: str | None = None, **fields) -> User:
 
 @transaction.atomic
 def user_update(*, actor, user: User, data: dict) -> User:
-    before = activity.snapshot(user, USER_AUDITED_FIELDS)
+    was_active = user.is_active
     data = dict(data)
     password = data.pop("password", None)
-    for name, value in data.items():
-        setattr(user, name, value)
-    if password:
-        user.set_password(password)
-    user.save()
-    changes = activity.diff(before, activity.snapshot(user, USER_AUDITED_FIELDS))
-    if password:
-        changes["password"] = "changed"
-    if changes:
-        activity.record(
-            actor=actor, operation="update", object_type="user", obj=user, changes=changes, subject_user_id=user.pk
-        )
-    if "is_active" in changes and not user.is_active:
+    with activity.recording_update(
+        actor=actor, obj=user, object_type="user", fields=USER_AUDITED_FIELDS, subject_user_id=user.pk
+    ) as notes:
+        for name, value in data.items():
+            setattr(user, name, value)
+        if password:
+            user.set_password(password)
+            notes["password"] = "changed"
+        user.save()
+    if was_active and not user.is_active:
         # A deactivated account keeps no credential that could outlive a reactivation.
         user_tokens_revoke(
             actor=actor,
@@ -102,20 +99,16 @@ def organization_create(*, actor, **fields) -> Organization:
 
 @transaction.atomic
 def organization_update(*, actor, organization: Organization, data: dict) -> Organization:
-    before = activity.snapshot(organization, ORGANIZATION_AUDITED_FIELDS)
-    for name, value in data.items():
-        setattr(organization, name, value)
-    organization.save()
-    changes = activity.diff(before, activity.snapshot(organization, ORGANIZATION_AUDITED_FIELDS))
-    if changes:
-        activity.record(
-            actor=actor,
-            operation="update",
-            object_type="organization",
-            obj=organization,
-            changes=changes,
-            organization_id=organization.pk,
-        )
+    with activity.recording_update(
+        actor=actor,
+        obj=organization,
+        object_type="organization",
+        fields=ORGANIZATION_AUDITED_FIELDS,
+        organization_id=organization.pk,
+    ):
+        for name, value in data.items():
+            setattr(organization, name, value)
+        organization.save()
     return organization
 
 
