@@ -542,3 +542,16 @@ def test_filters_and_ordering_use_api_field_names(client_for, superuser):
     assert _usernames(client.get("/api/v2/users/?order_by=created")) == ["early", "root"]
     assert _usernames(client.get("/api/v2/users/?order_by=-created")) == ["root", "early"]
     assert _usernames(client.get("/api/v2/users/?created__lt=2021-01-01T00:00:00Z")) == ["early"]
+
+
+def test_me_with_a_bearer_token_costs_one_query(client_for, org_member, django_assert_num_queries):
+    """The token lookup (with its user) is the only query of GET /api/v2/me/ once last_used is fresh."""
+    client = client_for(org_member)
+    assert client.get("/api/v2/me/").status_code == 200  # writes last_used once
+    with django_assert_num_queries(1):
+        response = client.get("/api/v2/me/")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 1 and body["next"] is None and body["previous"] is None
+    assert [user["username"] for user in body["results"]] == ["org_member"]
+    assert body["results"][0]["summary_fields"]["user_capabilities"] == {"edit": True, "delete": False}

@@ -53,7 +53,7 @@ class AccessPermission(permissions.BasePermission):
         return True
 
     def has_object_permission(self, request, view, obj):
-        enforce(request, view_action(request, view), type(obj), obj)
+        enforce(request, view_action(request, view), obj._meta.model, obj)
         return True
 
 

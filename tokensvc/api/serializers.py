@@ -54,7 +54,7 @@ class BaseSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         if request is None or not request.user.is_authenticated:
             return None
-        model = type(obj)
+        model = obj._meta.model  # also right for a lazily loaded request.user
         return {
             "edit": bool(check(request, "change", model, obj)),
             "delete": bool(check(request, "delete", model, obj)),
