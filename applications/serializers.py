@@ -49,7 +49,11 @@ def with_token_summary(queryset, request):
 def redirect_uri_errors(value: str) -> list[str]:
     errors = []
     for uri in value.split():
-        parts = urlsplit(uri)
+        try:
+            parts = urlsplit(uri)
+        except ValueError:  # e.g. an unclosed IPv6 bracket
+            errors.append(f"{uri!r} is not a valid URL.")
+            continue
         if parts.scheme not in REDIRECT_SCHEMES or not parts.netloc:
             errors.append(f"{uri!r} is not an absolute http or https URL.")
         elif "#" in uri:
@@ -97,7 +101,7 @@ class ApplicationSerializer(BaseSerializer):
             "skip_authorization",
             "organization",
         )
-        # Name uniqueness is checked in validate() with a message that says what clashed.
+        # Name uniqueness is checked by the services (after authorization) with a clear message.
         validators = []
 
     def __init__(self, *args, **kwargs):
@@ -171,13 +175,8 @@ class ApplicationSerializer(BaseSerializer):
         ):
             errors["redirect_uris"] = ["At least one redirect URI is required for the authorization-code grant type."]
 
-        name, organization = effective("name"), effective("organization")
-        if name is not None and organization is not None:
-            clashes = Application.objects.filter(organization=organization, name=name)
-            if instance is not None:
-                clashes = clashes.exclude(pk=instance.pk)
-            if clashes.exists():
-                errors["name"] = [f"An application named {name!r} already exists in this organization."]
+        # Name uniqueness is checked by the services, after authorization: checking it here would
+        # tell anyone which names exist in organizations they cannot administer.
         if errors:
             raise serializers.ValidationError(errors)
         if "redirect_uris" in attrs:

@@ -2,7 +2,8 @@
 
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from oauth2_provider.generators import generate_client_secret
 
 from tokens.models import AccessToken
@@ -22,6 +23,19 @@ APPLICATION_AUDITED_FIELDS = (
     "skip_authorization",
     "organization",
 )
+
+
+def _save_with_unique_name(application: Application) -> None:
+    """Save, refusing a name already used in the organization (also when a concurrent write wins)."""
+    message = f"An application named {application.name!r} already exists in this organization."
+    clashes = Application.objects.filter(organization_id=application.organization_id, name=application.name)
+    if clashes.exclude(pk=application.pk).exists():
+        raise ValidationError({"name": [message]})
+    try:
+        with transaction.atomic():
+            application.save()
+    except IntegrityError:
+        raise ValidationError({"name": [message]}) from None
 
 
 @dataclass
@@ -55,7 +69,7 @@ def application_create(
         skip_authorization=skip_authorization,
     )
     plaintext = application.client_secret
-    application.save()
+    _save_with_unique_name(application)
     activity.record(
         actor=actor,
         operation="create",
@@ -91,7 +105,7 @@ def application_update(*, actor, application: Application, data: dict) -> Applic
             plaintext = generate_client_secret()
             application.client_secret = plaintext
             notes["client_secret"] = "regenerated"  # recorded as "hidden": never the value
-        application.save()
+        _save_with_unique_name(application)
     if plaintext is not None:
         application.issued_client_secret = plaintext
     return application

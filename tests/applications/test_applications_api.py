@@ -251,6 +251,38 @@ def test_name_is_unique_in_the_organization(admin, org, other_org):
     assert admin.post("/api/v2/applications/", payload(other_org, name="Portal"), format="json").status_code == 201
 
 
+def test_names_in_an_organization_you_do_not_administer_stay_hidden(client_for, other_org_admin, org):
+    factories.application(org, name="Portal")
+    client = client_for(other_org_admin)
+    taken = client.post("/api/v2/applications/", payload(org, name="Portal"), format="json")
+    free = client.post("/api/v2/applications/", payload(org, name="Unused"), format="json")
+    assert taken.status_code == free.status_code == 403
+    assert taken.json() == free.json()
+
+
+def test_a_name_taken_by_a_concurrent_write_is_a_400_not_a_500(superuser, org, monkeypatch):
+    from django.core.exceptions import ValidationError
+    from django.db.models.query import QuerySet
+
+    from applications import services
+
+    factories.application(org, name="Portal")
+    loser = factories.application(org, name="Other")
+    # A concurrent write lands after the pre-check: simulate it by letting the pre-check see nothing.
+    monkeypatch.setattr(QuerySet, "exists", lambda self: False)
+    with pytest.raises(ValidationError) as raised:
+        services.application_update(actor=superuser, application=loser, data={"name": "Portal"})
+    assert raised.value.message_dict == {"name": ["An application named 'Portal' already exists in this organization."]}
+    monkeypatch.undo()
+    assert Application.objects.get(pk=loser.pk).name == "Other"
+
+
+def test_an_unparseable_redirect_uri_is_a_400(admin, org):
+    response = admin.post("/api/v2/applications/", payload(org, redirect_uris="http://[abc"), format="json")
+    assert response.status_code == 400
+    assert response.json() == {"redirect_uris": ["'http://[abc' is not a valid URL."]}
+
+
 def test_renaming_onto_a_taken_name_is_refused(admin, org):
     factories.application(org, name="Portal")
     app = factories.application(org, name="Backend")
