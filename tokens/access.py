@@ -31,9 +31,13 @@ class AccessTokenAccess(BaseAccess):
     - Anyone may create a token for themselves only: a personal access token, or a token of
       an application they can see. Users of an external authentication provider create no
       token while ALLOW_OAUTH2_FOR_EXTERNAL_USERS is off.
-    - Whoever may change a token may rotate it: the new token keeps the owner, even when an
-      organization admin rotates it. Rotating a revoked or expired token is bad input (400),
-      not a matter of rights, so the tombstone check does not apply to rotation.
+    - Only the owner of a token, or a system administrator, may rotate it or renew it (change
+      `expires`): rotation hands out the new value and renewal extends a credential, so an
+      organization admin, who may revoke members' application tokens, may do neither. The
+      new token keeps the owner. Rotating a revoked or expired token is bad input (400), not
+      a matter of rights, so the tombstone check does not apply to rotation.
+    - Rotating and renewing follow the rules of creating: an owner from an external
+      authentication provider may not while ALLOW_OAUTH2_FOR_EXTERNAL_USERS is off.
     - While TOKEN_CREATION_REQUIRES_INTERACTIVE_AUTH is on, creating, rotating and renewing
       (changing `expires`) need a request authenticated by a session, HTTP Basic or a token
       of an authorization-code application: a personal access token or a password-grant
@@ -96,13 +100,19 @@ class AccessTokenAccess(BaseAccess):
             return False
         if obj is not None and data and "expires" in data and data["expires"] != obj.expires:
             # A renewal mints lifetime as surely as a new token does.
-            return interactive_auth_denial(self.credential) or True
+            return self._mint_denial(obj, "renew") or True
         return True
 
     def can_rotate(self, obj=None, data=None):
         if obj is None or not self._owns_or_administers(obj):
             return False
-        return interactive_auth_denial(self.credential) or True
+        return self._mint_denial(obj, "rotate") or True
+
+    def _mint_denial(self, obj, verb: str) -> str | None:
+        """Why the user may not give `obj` a new value or a longer life, or None."""
+        if obj.user_id != self.user.pk and not self.is_superuser:
+            return f"Only the token's owner can {verb} it; an organization admin can revoke it."
+        return external_user_denial(obj.user) or interactive_auth_denial(self.credential)
 
     def can_delete(self, obj=None, data=None):
         return self._manages(obj)

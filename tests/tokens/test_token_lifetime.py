@@ -173,10 +173,15 @@ def test_a_read_token_cannot_renew(client_for, org_member):
     assert 'error="insufficient_scope"' in response["WWW-Authenticate"]
 
 
-def test_org_admin_renews_a_members_application_token_but_not_their_pat(client_for, org_admin, org_member, app):
+def test_org_admin_renews_no_members_token(client_for, org_admin, org_member, app):
+    """Renewing extends a credential: only its owner (or a superuser) may; an admin may revoke it."""
     app_token = factories.application_token(org_member, app).token
     pat = factories.personal_token(org_member).token
     client = client_for(org_admin)
     later = iso(timezone.now() + timedelta(days=1))
-    assert client.patch(f"/api/v2/tokens/{app_token.pk}/", {"expires": later}, format="json").status_code == 200
+    refused = client.patch(f"/api/v2/tokens/{app_token.pk}/", {"expires": later}, format="json")
+    assert refused.status_code == 403
+    assert refused.json() == {"detail": "Only the token's owner can renew it; an organization admin can revoke it."}
+    assert AccessToken.objects.get(pk=app_token.pk).expires == app_token.expires
+    assert client.patch(f"/api/v2/tokens/{app_token.pk}/", {"description": "x"}, format="json").status_code == 200
     assert client.patch(f"/api/v2/tokens/{pat.pk}/", {"expires": later}, format="json").status_code == 404

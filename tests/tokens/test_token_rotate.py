@@ -106,16 +106,43 @@ def test_rotating_an_application_token_issues_a_new_refresh_token(client_for, or
     assert bearer(body["token"]).get("/api/v2/me/").status_code == 200
 
 
-def test_an_org_admin_rotates_a_members_application_token_which_stays_the_members(
-    client_for, org_admin, org_member, app
+def test_an_org_admin_cannot_rotate_a_members_token_and_so_never_sees_its_value(
+    client_for, org_admin, org_member, superuser, app
 ):
+    """Rotation hands out the new value: an admin who could rotate a member's (or a superuser's)
+    token would hold that person's credential. Revoking it stays open to the admin."""
+    client = client_for(org_admin)
+    for owner in (org_member, superuser):
+        old = factories.application_token(owner, app)
+        response = rotate(client, old.token)
+        assert response.status_code == 403, response.content
+        assert response.json() == {
+            "detail": "Only the token's owner can rotate it; an organization admin can revoke it."
+        }
+        old.token.refresh_from_db()
+        assert old.token.revoked_at is None
+        assert not AccessToken.objects.filter(rotated_from=old.token).exists()
+        assert client.delete(f"/api/v2/tokens/{old.token.pk}/").status_code == 204
+
+
+def test_a_superuser_rotates_anyones_token_which_stays_the_owners(client_for, superuser, org_member, app):
     old = factories.application_token(org_member, app)
-    response = rotate(client_for(org_admin), old.token)
+    response = rotate(client_for(superuser), old.token)
     assert response.status_code == 201, response.content
     new = AccessToken.objects.get(pk=response.json()["id"])
     assert new.user_id == org_member.pk and response.json()["user"] == org_member.pk
     old.token.refresh_from_db()
-    assert old.token.revoked_by_id == org_admin.pk
+    assert old.token.revoked_by_id == superuser.pk
+
+
+def test_an_external_owner_cannot_rotate_while_external_users_may_not_have_tokens(client_for, org):
+    owner = factories.user("ext", member_of=[org], external_account="sso")
+    old = factories.personal_token(owner)
+    response = rotate(client_for(owner), old.token)
+    assert response.status_code == 403
+    assert response.json() == {
+        "detail": "OAuth2 Tokens cannot be created by users associated with an external authentication provider (sso)"
+    }
 
 
 # Expiry of the new token -------------------------------------------------------
@@ -237,7 +264,7 @@ ROTATE_MATRIX = [
     ("system_auditor", "member_pat", 403),
     ("system_auditor", "member_app_token", 403),
     ("org_admin", "member_pat", 404),
-    ("org_admin", "member_app_token", 201),
+    ("org_admin", "member_app_token", 403),  # may revoke it, never obtain its new value
     ("org_admin", "other_app_token", 404),
     ("org_auditor", "member_pat", 404),
     ("org_auditor", "member_app_token", 403),
@@ -246,7 +273,7 @@ ROTATE_MATRIX = [
     ("org_member", "other_app_token", 404),
     ("other_org_admin", "member_pat", 404),
     ("other_org_admin", "member_app_token", 404),
-    ("other_org_admin", "other_app_token", 201),
+    ("other_org_admin", "other_app_token", 403),
     ("plain_user", "member_pat", 404),
     ("plain_user", "member_app_token", 404),
     ("anonymous", "member_pat", 401),
