@@ -111,6 +111,21 @@ class Validator(OAuth2Validator):
 
     # Minting --------------------------------------------------------------------
 
+    def _save_bearer_token(self, token, request, *args, **kwargs):
+        rt = getattr(request, "refresh_token_instance", None)
+        # Validation read the refresh token without a lock; a concurrent refresh or a revocation
+        # may have won since. Re-read it under the lock the toolkit then takes, so a used or
+        # revoked refresh token never mints anything.
+        if (
+            token.get("refresh_token")
+            and isinstance(rt, RefreshToken)
+            and not RefreshToken.objects.select_for_update().filter(pk=rt.pk, revoked__isnull=True).exists()
+        ):
+            raise errors.InvalidGrantError(
+                description="The refresh token has already been used or revoked.", request=request
+            )
+        return super()._save_bearer_token(token, request, *args, **kwargs)
+
     def _create_access_token(self, expires, request, token, source_refresh_token=None):
         value = token["access_token"]
         access_token = AccessToken(

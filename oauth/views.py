@@ -23,6 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from oauth2_provider import views as toolkit
 from oauth2_provider.models import get_application_model
+from oauthlib.oauth2.rfc6749 import errors
 
 from tokens.models import AccessToken, RefreshToken
 
@@ -87,6 +88,9 @@ class OAuthEndpoint(View):
                 return refusal
         try:
             response = super().dispatch(request, *args, **kwargs)
+        except errors.OAuth2Error as exc:
+            # Raised after validation, while saving (e.g. a refresh token that lost a race).
+            return oauth_error(exc.error, exc.description, exc.status_code)
         except (SuspiciousOperation, UnreadablePostError, ValueError) as exc:
             # Malformed input deep inside the protocol library (bad escapes, odd bytes).
             logger.info("oauth endpoint=%s refused malformed request: %s", request.path, type(exc).__name__)

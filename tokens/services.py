@@ -1,5 +1,6 @@
 """Writes for tokens: issuing, updating, rotating and revoking; each records its activity without secrets."""
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -45,8 +46,15 @@ def token_issue(
     description: str = "",
     expires: datetime | None = None,
     rotated_from: AccessToken | None = None,
+    token_family: uuid.UUID | None = None,
 ) -> IssuedToken:
-    """Mint an access token (a PAT when `application` is None; an application token gets a refresh token)."""
+    """Mint an access token (a PAT when `application` is None; an application token gets a refresh token).
+
+    The refresh token starts a token family (or joins `token_family`), so that replaying a
+    used refresh token revokes everything descended from it. A rotation starts a new family
+    on purpose: whoever holds a leaked, rotated-away refresh token must not be able to revoke
+    the owner's successor by replaying it.
+    """
     value = tokenformat.generate(tokenformat.ACCESS if application else tokenformat.PERSONAL)
     token = AccessToken(
         user=user,
@@ -62,7 +70,9 @@ def token_issue(
     refresh_value = None
     if application is not None:
         refresh_value = tokenformat.generate(tokenformat.REFRESH)
-        refresh = RefreshToken(user=user, application=application, access_token=token)
+        refresh = RefreshToken(
+            user=user, application=application, access_token=token, token_family=token_family or uuid.uuid4()
+        )
         set_token_value(refresh, refresh_value)
         refresh.save()
     changes = activity.snapshot(token, TOKEN_AUDITED_FIELDS + ("application", "user"))

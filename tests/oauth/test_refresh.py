@@ -114,3 +114,43 @@ def test_refresh_for_an_inactive_user_is_refused(org, org_member):
     response = refresh_grant(app, secret, first["refresh_token"])
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_grant"
+
+
+def test_reuse_protection_covers_refresh_tokens_issued_through_the_api(org, org_member, client_for):
+    app, secret = app_with_secret(org)
+    created = client_for(org_member).post(f"/api/v2/applications/{app.pk}/tokens/", {"scope": "write"}, format="json")
+    assert created.status_code == 201
+    first_refresh = created.json()["refresh_token"]
+    second = refresh_grant(app, secret, first_refresh).json()
+    assert _authenticates(second["access_token"])
+
+    replay = refresh_grant(app, secret, first_refresh)
+    assert replay.status_code == 400
+    assert "already been used" in replay.json()["error_description"]
+    assert not _authenticates(second["access_token"])
+    assert refresh_grant(app, secret, second["refresh_token"]).status_code == 400
+
+
+def test_a_refresh_token_revoked_after_validation_mints_nothing(org, org_member, monkeypatch):
+    """A revocation (or a concurrent refresh) landing between validation and saving wins."""
+    from oauth.validators import Validator
+    from tokens.services import token_revoke
+
+    app, secret, first = _issued(org, org_member)
+    validate = Validator.validate_refresh_token
+
+    def validate_then_lose_the_race(self, refresh_token, client, request, *args, **kwargs):
+        valid = validate(self, refresh_token, client, request, *args, **kwargs)
+        token_revoke(actor=None, token=request.refresh_token_instance.access_token)
+        return valid
+
+    monkeypatch.setattr(Validator, "validate_refresh_token", validate_then_lose_the_race)
+    before = AccessToken.objects.count()
+    response = refresh_grant(app, secret, first["refresh_token"])
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "invalid_grant",
+        "error_description": "The refresh token has already been used or revoked.",
+    }
+    assert AccessToken.objects.count() == before
+    assert AccessToken.objects.filter(user=org_member, revoked_at__isnull=True).count() == 0
