@@ -19,6 +19,7 @@ from django.utils import timezone
 from tests import factories
 from tests.oauth.helpers import app_with_secret, bearer, password_grant
 from tokens.models import AccessToken, Grant, RefreshToken
+from tokensvc import runtime
 from tokensvc.models import ActivityEntry
 
 
@@ -161,6 +162,14 @@ def test_create_errors(args, message, db):
     assert not AccessToken.objects.exists()
 
 
+def test_create_follows_the_pat_lifetime_policy(org_member):
+    runtime.update({"PAT_MAX_LIFETIME_SECONDS": 3600})
+    before = timezone.now()
+    run("create_oauth2_token", "--user", "org_member")
+    token = AccessToken.objects.get(user=org_member)
+    assert before + timedelta(seconds=3590) <= token.expires <= timezone.now() + timedelta(seconds=3600)
+
+
 def test_create_refuses_an_unknown_scope(org_member):
     with pytest.raises(CommandError):
         call_command("create_oauth2_token", "--user", org_member.username, "--scope", "admin")
@@ -176,8 +185,15 @@ def test_cleanup_deletes_only_what_cannot_be_used(org, org_member, tokens):
     # An expired access token that a live refresh token can still renew is kept.
     app_token = AccessToken.objects.get(application__isnull=False)
     AccessToken.objects.filter(pk=app_token.pk).update(expires=past)
-    revoked_refresh = factories.application_token(org_member, tokens["app"][0])
-    RefreshToken.objects.filter(access_token=revoked_refresh.token).update(revoked=timezone.now())
+    # A recently revoked refresh token stays (a replay must still be recognised as reuse);
+    # one past the refresh lifetime goes, revoked or not.
+    recently_revoked = factories.application_token(org_member, tokens["app"][0])
+    RefreshToken.objects.filter(access_token=recently_revoked.token).update(revoked=timezone.now())
+    too_old = factories.application_token(org_member, tokens["app"][0])
+    lifetime = timedelta(seconds=runtime.get("REFRESH_TOKEN_EXPIRE_SECONDS"))
+    RefreshToken.objects.filter(access_token=too_old.token).update(
+        created=timezone.now() - lifetime - timedelta(minutes=1), revoked=timezone.now()
+    )
     Grant.objects.create(
         application=tokens["app"][0],
         user=org_member,
@@ -187,9 +203,9 @@ def test_cleanup_deletes_only_what_cannot_be_used(org, org_member, tokens):
         scope="read",
     )
     output = run("cleanup_tokens")
-    assert output.strip() == (
-        "Deleted 1 expired access token(s), 1 expired or revoked refresh token(s) and 1 expired grant(s)."
-    )
+    assert output.strip() == ("Deleted 1 expired access token(s), 1 expired refresh token(s) and 1 expired grant(s).")
+    assert RefreshToken.objects.filter(access_token=recently_revoked.token).exists()
+    assert not RefreshToken.objects.filter(access_token=too_old.token).exists()
     assert not AccessToken.objects.filter(pk=expired_pat.token.pk).exists()
     assert AccessToken.objects.filter(pk=live_pat.token.pk).exists()
     assert AccessToken.objects.filter(pk=app_token.pk).exists()

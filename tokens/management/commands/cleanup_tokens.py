@@ -1,4 +1,8 @@
-"""Delete what can no longer be used: expired access tokens, expired or revoked refresh tokens, expired grants."""
+"""Delete what can no longer be used: expired access tokens, expired refresh tokens, expired grants.
+
+A revoked refresh token is kept until it would have expired anyway: while it lives, a replay
+of it is recognised as reuse and revokes its family; deleted, it would look merely unknown.
+"""
 
 from datetime import timedelta
 
@@ -16,16 +20,14 @@ from ._audit import note
 class Command(BaseCommand):
     help = (
         "Delete expired access tokens (except those a live refresh token can still renew), refresh tokens "
-        "that are revoked or older than REFRESH_TOKEN_EXPIRE_SECONDS, and expired authorization grants."
+        "older than REFRESH_TOKEN_EXPIRE_SECONDS (revoked or not), and expired authorization grants."
     )
 
     def handle(self, *args, **options):
         now = timezone.now()
         refresh_cutoff = now - timedelta(seconds=runtime.get("REFRESH_TOKEN_EXPIRE_SECONDS"))
         with transaction.atomic():
-            dead_refresh = RefreshToken.objects.filter(revoked__isnull=False) | RefreshToken.objects.filter(
-                created__lte=refresh_cutoff
-            )
+            dead_refresh = RefreshToken.objects.filter(created__lte=refresh_cutoff)
             refresh_count = dead_refresh.delete()[1].get(RefreshToken._meta.label, 0)
             renewable = RefreshToken.objects.filter(access_token=OuterRef("pk"), revoked__isnull=True)
             expired_access = AccessToken.objects.filter(expires__lte=now).exclude(Exists(renewable))
@@ -40,6 +42,6 @@ class Command(BaseCommand):
                 grants=grant_count,
             )
         self.stdout.write(
-            f"Deleted {access_count} expired access token(s), {refresh_count} expired or revoked refresh token(s) "
+            f"Deleted {access_count} expired access token(s), {refresh_count} expired refresh token(s) "
             f"and {grant_count} expired grant(s)."
         )

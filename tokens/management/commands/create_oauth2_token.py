@@ -1,13 +1,10 @@
 """Create a personal access token for a user and print its value (the only time it is shown)."""
 
-from datetime import timedelta
-
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
+from tokens import lifetime
 from tokens.rules import external_user_denial
 from tokens.services import token_issue
-from tokensvc import runtime
 
 from ._audit import find_user, note
 
@@ -31,13 +28,13 @@ class Command(BaseCommand):
             raise CommandError(denial)
         if len(options["description"]) > 512:
             raise CommandError("The description may be at most 512 characters.")
-        lifetime = runtime.get("PAT_DEFAULT_LIFETIME_SECONDS") or runtime.get("ACCESS_TOKEN_EXPIRE_SECONDS")
         issued = token_issue(
             actor=None,
             user=user,
             scope=options["scope"],
             description=options["description"],
-            expires=timezone.now() + timedelta(seconds=lifetime),
+            # The same lifetime policy as a PAT created through the API (default, capped by the maximum).
+            expires=lifetime.default_expiry(personal=True),
         )
         note(
             "create_oauth2_token",
