@@ -75,9 +75,14 @@ def with_description(response):
     return response
 
 
+# Form fields that carry secrets: hidden from error reports of every /api/o/ endpoint.
+SECRET_FORM_FIELDS = ("password", "client_secret", "refresh_token", "code", "code_verifier", "token")
+
+
 class OAuthEndpoint(View):
     """The front door: form-encoded bodies only, JSON errors for whatever goes wrong with the input."""
 
+    @method_decorator(sensitive_post_parameters(*SECRET_FORM_FIELDS))
     def dispatch(self, request, *args, **kwargs):
         handler = getattr(self, request.method.lower(), None)
         if request.method.lower() not in self.http_method_names or handler is None:
@@ -144,7 +149,6 @@ class TokenView(OAuthEndpoint, toolkit.TokenView):
 
     http_method_names = ["post", "options"]
 
-    @method_decorator(sensitive_post_parameters("password", "client_secret", "refresh_token", "code"))
     def post(self, request, *args, **kwargs):
         if request.POST.get("grant_type") == DEVICE_CODE_GRANT:
             return oauth_error("unsupported_grant_type", "The device authorization grant is not offered.", 400)

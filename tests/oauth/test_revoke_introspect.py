@@ -172,3 +172,19 @@ def test_introspection_without_token_is_invalid_request(resource_server):
     response = post_form("/api/o/introspect/", {}, basic(rs.client_id, rs_secret))
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_request"
+
+
+@pytest.mark.parametrize("path", ["/api/o/token/", "/api/o/revoke_token/", "/api/o/introspect/"])
+def test_error_reports_never_show_secret_form_fields(path, rf, db):
+    """A crash report (DEBUG page, admin email) filters the secret fields of every endpoint."""
+    from django.urls import resolve
+    from django.views.debug import SafeExceptionReporterFilter
+
+    secrets = {"token": "tsa_x", "client_secret": "s", "password": "p", "refresh_token": "r", "code": "c"}
+    request = rf.post(path, {**secrets, "grant_type": "password"})
+    response = resolve(path).func(request)
+    assert response.status_code in (400, 401)
+    cleansed = SafeExceptionReporterFilter().get_post_parameters(request)
+    for name, value in secrets.items():
+        assert cleansed[name] != value, name
+    assert cleansed["grant_type"] == "password"
