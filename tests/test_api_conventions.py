@@ -555,3 +555,26 @@ def test_me_with_a_bearer_token_costs_one_query(client_for, org_member, django_a
     assert body["count"] == 1 and body["next"] is None and body["previous"] is None
     assert [user["username"] for user in body["results"]] == ["org_member"]
     assert body["results"][0]["summary_fields"]["user_capabilities"] == {"edit": True, "delete": False}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v2/organizations/99999999999999999999999/",
+        "/api/v2/users/99999999999999999999999/",
+        "/api/v2/users/\u00b2/",  # a digit to str.isdigit(), not to int()
+        "/api/v2/users/\u00b2/organizations/",
+        "/api/v2/tokens/99999999999999999999999/",
+        "/api/v2/applications/99999999999999999999999/tokens/",
+        "/api/v2/users/?id__in=99999999999999999999",
+        "/api/v2/users/?id=99999999999999999999",
+        "/api/v2/activity_stream/?changes__contains=x",
+        "/api/v2/activity_stream/?object_id__in=1,99999999999999999999",
+        "/api/v2/tokens/?last_used_ip=abc",
+    ],
+)
+def test_hostile_ids_and_filter_values_are_4xx_not_500(url, client_for, superuser):
+    response = client_for(superuser).get(url)
+    assert response.status_code in (400, 404), (response.status_code, response.content[:200])
+    if response.status_code == 400:
+        assert response.json()["detail"]

@@ -6,6 +6,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from tokensvc.api.serializers import BaseSerializer
+from tokensvc.api.viewsets import is_id
 
 from .models import Organization, User
 
@@ -68,7 +69,7 @@ class UserSerializer(BaseSerializer):
 
     def validate_username(self, value):
         # A URL segment of digits is read as an id, so such a name could never be looked up.
-        if value.isdigit() and (self.instance is None or value != self.instance.username):
+        if is_id(value) and (self.instance is None or value != self.instance.username):
             raise serializers.ValidationError("A username cannot consist of digits only.")
         return value
 

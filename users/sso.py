@@ -15,6 +15,8 @@ from django.contrib.auth.backends import RemoteUserBackend
 from django.contrib.auth.middleware import RemoteUserMiddleware
 from django.core.exceptions import ValidationError
 
+from tokensvc.api.viewsets import is_id
+
 logger = logging.getLogger(__name__)
 
 
@@ -26,7 +28,7 @@ def acceptable_username(user_model, name: str) -> bool:
     except ValidationError:
         return False
     # A name of digits could not be told apart from an id in URLs.
-    return not name.isdigit()
+    return not is_id(name)
 
 
 class ExternalHeaderBackend(RemoteUserBackend):

@@ -78,6 +78,8 @@ def _convert(field: models.Field, lookup: str, raw: str):
         return [_convert(field, "exact", item) for item in raw.split(",") if item != ""]
     if field.is_relation:
         field = field.target_field
+    if isinstance(field, models.JSONField):
+        raise FilterError({"detail": f"{field.name} can only be filtered with __isnull."})
     if isinstance(field, models.BooleanField):
         return _as_bool(raw)
     if lookup in {"contains", "icontains", "startswith", "istartswith", "endswith", "iendswith", "iexact"}:
@@ -85,7 +87,11 @@ def _convert(field: models.Field, lookup: str, raw: str):
     if field.null and raw.lower() in {"null", "none"} and lookup == "exact":
         return None
     try:
-        return field.to_python(raw)
+        value = field.to_python(raw)
+        # Range and format validators too: an id past 64 bits or "abc" as an IP address is
+        # bad input, not a database error.
+        field.run_validators(value)
+        return value
     except ValidationError as error:
         raise FilterError({"detail": f"Invalid value for {field.name}: {' '.join(error.messages)}"}) from None
 

@@ -17,9 +17,14 @@ from . import access
 from .permissions import enforce
 
 
+def is_id(value: str) -> bool:
+    """An id in a URL: ASCII digits only ("²" is a digit to Python, not to int())."""
+    return value.isascii() and value.isdigit()
+
+
 def lookup_filter(model, value: str, alternate_field: str | None) -> dict:
     """`{"pk": 5}` for "5"; `{"username": "alice"}` for "alice" where the model allows a name."""
-    if value.isdigit():
+    if is_id(value):
         return {"pk": int(value)}
     if alternate_field:
         return {alternate_field: value}
