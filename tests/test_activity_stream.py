@@ -328,3 +328,16 @@ def test_token_entries_link_to_the_token_before_and_after_revocation(client_for,
         found = client.get(link).json()["results"]
         assert [item["id"] for item in found] == [token_id]
         assert found[0]["revoked_at"] is not None
+
+
+def test_a_revoked_tokens_activity_stream_stays_readable(client_for, org_member, plain_user):
+    client = client_for(org_member)
+    created = client.post(f"/api/v2/users/{org_member.pk}/personal_tokens/", {"description": "ci"}, format="json")
+    token_id = created.json()["id"]
+    assert client.delete(f"/api/v2/tokens/{token_id}/").status_code == 204
+    assert client.get(f"/api/v2/tokens/{token_id}/").status_code == 404
+    stream = client.get(f"/api/v2/tokens/{token_id}/activity_stream/")
+    assert stream.status_code == 200
+    assert [entry["operation"] for entry in stream.json()["results"]] == ["delete", "create"]
+    # Still nobody else's business.
+    assert client_for(plain_user).get(f"/api/v2/tokens/{token_id}/activity_stream/").status_code == 404

@@ -104,6 +104,8 @@ class TokenRotate(TokenViewMixin, viewsets.ReadOnlyDetailView):
         return context
 
     def get_queryset(self):
+        if self.request.method != "POST":
+            return super().get_queryset()
         policy = access.policy_for(self.request, AccessToken)
         return policy.history().select_related(*policy.select_related)
 

@@ -11,7 +11,7 @@ from tokens.models import AccessToken
 from tokens.serializers import token_any_status_url
 from users.roles import Perm
 
-from .api import viewsets
+from .api import access, viewsets
 from .api.access import BaseAccess, register
 from .api.serializers import BaseSerializer
 from .models import ActivityEntry
@@ -142,3 +142,7 @@ class ApplicationActivityStream(ObjectActivityStream):
 class TokenActivityStream(ObjectActivityStream):
     parent_model = AccessToken
     object_type = "o_auth2_access_token"
+
+    def parent_queryset(self):
+        # A revoked token's history stays readable to whoever could see the token.
+        return access.policy_for(self.request, AccessToken).history()

@@ -168,3 +168,11 @@ def test_members_see_only_their_organizations(client_for, org, other_org, org_me
 def test_deleting_an_organization_removes_its_memberships(client_for, superuser, org, org_member):
     assert client_for(superuser).delete(f"/api/v2/organizations/{org.pk}/").status_code == 204
     assert not Membership.objects.filter(user=org_member).exists()
+
+
+def test_a_refused_association_says_nothing_about_which_ids_exist(client_for, org, org_member, plain_user):
+    client = client_for(org_member)
+    for target in (plain_user.pk, 987654):
+        response = client.post(f"/api/v2/organizations/{org.pk}/users/", {"id": target}, format="json")
+        assert response.status_code == 403
+        assert response.json() == {"detail": "You do not have permission to perform this action."}

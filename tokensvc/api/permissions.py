@@ -53,7 +53,12 @@ class AccessPermission(permissions.BasePermission):
         return True
 
     def has_object_permission(self, request, view, obj):
-        enforce(request, view_action(request, view), obj._meta.model, obj)
+        action = view_action(request, view)
+        # Objects reach here through get_object(), from the policy's visible() queryset: seeing
+        # them is decided already (asking can_view again would cost a query per detail GET),
+        # and only the scope mask is left for reads.
+        model = None if action == "view" else obj._meta.model
+        enforce(request, action, model, obj)
         return True
 
 

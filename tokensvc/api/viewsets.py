@@ -103,10 +103,14 @@ class ParentMixin:
     parent_kwarg = "pk"
     object_scoped = True
 
+    def parent_queryset(self):
+        """Where the parent is looked up: what the requester may see of the parent model."""
+        return access.visible(self.request, self.parent_model)
+
     def get_parent(self):
         if not hasattr(self, "_parent"):
             value = str(self.kwargs[self.parent_kwarg])
-            queryset = access.visible(self.request, self.parent_model)
+            queryset = self.parent_queryset()
             self._parent = get_object_or_404(
                 queryset, **lookup_filter(self.parent_model, value, self.parent_lookup_alternate)
             )
@@ -158,6 +162,8 @@ class AssociationView(SubListView):
 
     def post(self, request, *args, **kwargs):
         parent = self.get_parent()
+        # Decided before the body is read, so a refusal says nothing about which ids exist.
+        enforce(request, "associate", self.parent_model, obj=parent)
         serializer = AssociateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         target = self.get_association_target(serializer.validated_data["id"])
