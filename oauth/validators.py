@@ -21,13 +21,16 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors
 
-from tokens.models import AccessToken, RefreshToken
+from tokens.models import AccessToken, IssuedVia, RefreshToken
 from tokens.rules import external_user_denial
 from tokens.services import TOKEN_AUDITED_FIELDS, token_revoke
 from tokensvc import activity, tokenformat
 
 from . import server
 from .revocation import revoke_family
+
+# How a token minted by each grant was obtained; a refresh inherits from its predecessor.
+GRANT_ISSUANCE = {"password": IssuedVia.PASSWORD, "authorization_code": IssuedVia.AUTHORIZATION_CODE}
 
 
 def digest(value: str) -> str:
@@ -124,6 +127,9 @@ class Validator(OAuth2Validator):
             raise errors.InvalidGrantError(
                 description="The refresh token has already been used or revoked.", request=request
             )
+        if isinstance(rt, RefreshToken) and rt.access_token is not None:
+            # A refreshed token was obtained the way its predecessor was.
+            request.inherited_issued_via = rt.access_token.issued_via
         return super()._save_bearer_token(token, request, *args, **kwargs)
 
     def _create_access_token(self, expires, request, token, source_refresh_token=None):
@@ -136,6 +142,8 @@ class Validator(OAuth2Validator):
             source_refresh_token=source_refresh_token,
             resource=getattr(request, "resource", []),
             token_hint=tokenformat.hint(value),
+            issued_via=GRANT_ISSUANCE.get(request.grant_type)
+            or getattr(request, "inherited_issued_via", IssuedVia.API),
         )
         self._set_token_value(access_token, value)
         access_token.save()

@@ -55,7 +55,10 @@ def application(org: Organization, name: str = "App", **fields):
     return Application.objects.create(organization=org, name=name, **values)
 
 
-def application_token(owner: User, app, scope: str = "write", description: str = ""):
+def application_token(owner: User, app, scope: str = "write", description: str = "", issued_via: str = "api"):
+    """An application token as a grant or the API would leave it (`issued_via` says which)."""
     from tokens.services import token_issue
 
-    return token_issue(actor=owner, user=owner, application=app, scope=scope, description=description)
+    return token_issue(
+        actor=owner, user=owner, application=app, scope=scope, description=description, issued_via=issued_via
+    )

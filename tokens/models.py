@@ -35,6 +35,15 @@ class AccessTokenQuerySet(models.QuerySet):
         return self.filter(application__isnull=True)
 
 
+class IssuedVia(models.TextChoices):
+    """How a token came to be, which decides whether it proves an interactive sign-in."""
+
+    API = "api", "Created through /api/v2/"
+    PASSWORD = "password", "Password grant"
+    AUTHORIZATION_CODE = "authorization_code", "Authorization-code grant"
+    COMMAND = "command", "Management command"
+
+
 class AccessToken(AbstractAccessToken):
     """An access token. A personal access token (PAT) has no application."""
 
@@ -47,6 +56,12 @@ class AccessToken(AbstractAccessToken):
     revoked_at = models.DateTimeField(null=True, blank=True, db_index=True)
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    issued_via = models.CharField(
+        max_length=32,
+        choices=IssuedVia.choices,
+        default=IssuedVia.API,
+        help_text="How the token was obtained; a refresh or a rotation keeps the original way.",
     )
     rotated_from = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="rotated_to"

@@ -11,9 +11,18 @@ def external_user_denial(user) -> str | None:
     return f"OAuth2 Tokens cannot be created by users associated with an external authentication provider ({provider})"
 
 
-# Grants whose tokens prove that a person signed in through a browser; the password grant
-# does not: any script holding the password gets one.
-INTERACTIVE_GRANTS = frozenset({"authorization-code"})
+# Only a token from the authorization-code flow (or refreshed or rotated from one) proves
+# that a person signed in through a browser. A password-grant token does not (any script
+# holding the password gets one), and neither does a token created through /api/v2/, even
+# for an authorization-code application: otherwise one interactive request could mint a
+# token that mints tokens forever.
+INTERACTIVE_ISSUANCE = frozenset({"authorization_code"})
+
+CREDENTIAL_KINDS = {
+    "api": "a token created through the API",
+    "password": "a token from the password grant",
+    "command": "a token created by a management command",
+}
 
 INTERACTIVE_AUTH_MESSAGE = (
     "Creating, rotating or renewing tokens requires an interactive sign-in (a browser session, HTTP Basic "
@@ -26,14 +35,13 @@ def interactive_auth_denial(credential) -> str | None:
     """The refusal to mint or extend tokens with a token-based credential, when the setting demands it.
 
     `credential` is what authenticated the request: None for a session or Basic auth, else
-    an access token. Only tokens of authorization-code applications count as interactive.
+    an access token. Only tokens issued through the authorization-code flow count as interactive.
     """
     if credential is None or not runtime.get("TOKEN_CREATION_REQUIRES_INTERACTIVE_AUTH"):
         return None
-    application = getattr(credential, "application", None)
-    if application is None:
+    if getattr(credential, "application_id", None) is None:
         return INTERACTIVE_AUTH_MESSAGE.format(kind="a personal access token")
-    grant = application.authorization_grant_type
-    if grant in INTERACTIVE_GRANTS:
+    issued_via = getattr(credential, "issued_via", None)
+    if issued_via in INTERACTIVE_ISSUANCE:
         return None
-    return INTERACTIVE_AUTH_MESSAGE.format(kind=f"a token of an application using the {grant} grant")
+    return INTERACTIVE_AUTH_MESSAGE.format(kind=CREDENTIAL_KINDS.get(issued_via, "a non-interactive token"))

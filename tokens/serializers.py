@@ -108,6 +108,10 @@ class TokenSerializer(BaseSerializer):
     rotated_from = serializers.PrimaryKeyRelatedField(
         read_only=True, help_text="The token this one replaced by rotation; null for a token created afresh."
     )
+    issued_via = serializers.CharField(
+        read_only=True,
+        help_text="How the token was obtained: api, password, authorization_code or command.",
+    )
 
     class Meta:
         model = AccessToken
@@ -125,6 +129,7 @@ class TokenSerializer(BaseSerializer):
             "revoked_at",
             "revoked_by",
             "rotated_from",
+            "issued_via",
         )
 
     def is_personal(self, attrs) -> bool:

@@ -11,7 +11,7 @@ from oauth2_provider.models import set_token_value
 
 from tokensvc import activity, runtime, tokenformat
 
-from .models import AccessToken, RefreshToken
+from .models import AccessToken, IssuedVia, RefreshToken
 
 TOKEN_AUDITED_FIELDS = ("description", "scope", "expires")
 # What a token's owner (or its manager) may change after creation.
@@ -47,6 +47,7 @@ def token_issue(
     expires: datetime | None = None,
     rotated_from: AccessToken | None = None,
     token_family: uuid.UUID | None = None,
+    issued_via: str = IssuedVia.API,
 ) -> IssuedToken:
     """Mint an access token (a PAT when `application` is None; an application token gets a refresh token).
 
@@ -64,6 +65,7 @@ def token_issue(
         expires=expires or default_expiry(),
         token_hint=tokenformat.hint(value),
         rotated_from=rotated_from,
+        issued_via=issued_via,
     )
     set_token_value(token, value)
     token.save()
@@ -158,6 +160,7 @@ def token_rotate(*, actor, token: AccessToken, expires: datetime) -> IssuedToken
         description=current.description,
         expires=expires,
         rotated_from=current,
+        issued_via=current.issued_via,
     )
     token.revoked_at, token.revoked_by = current.revoked_at, current.revoked_by
     return issued

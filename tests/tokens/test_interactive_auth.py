@@ -14,7 +14,8 @@ from tokens.rules import INTERACTIVE_AUTH_MESSAGE
 from tokensvc import runtime
 
 DENIED_PAT = INTERACTIVE_AUTH_MESSAGE.format(kind="a personal access token")
-DENIED_PASSWORD = INTERACTIVE_AUTH_MESSAGE.format(kind="a token of an application using the password grant")
+DENIED_PASSWORD = INTERACTIVE_AUTH_MESSAGE.format(kind="a token from the password grant")
+DENIED_API = INTERACTIVE_AUTH_MESSAGE.format(kind="a token created through the API")
 
 CREDENTIALS = ("session", "basic", "pat", "password_app_token", "authorization_code_app_token")
 ACTIONS = ("create", "rotate", "renew")
@@ -54,8 +55,10 @@ def client_with(credential, user, apps, client_for):
         return client_for(user, auth=credential)
     if credential == "pat":
         return client_for(user)
-    grant = "password" if credential == "password_app_token" else "authorization-code"
-    issued = factories.application_token(user, apps[grant])
+    grant, issued_via = (
+        ("password", "password") if credential == "password_app_token" else ("authorization-code", "authorization_code")
+    )
+    issued = factories.application_token(user, apps[grant], issued_via=issued_via)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.value}")
     return client
@@ -161,3 +164,44 @@ def test_a_real_password_grant_token_is_refused_but_the_grant_itself_still_works
     response = client.post("/api/v2/users/org_member/personal_tokens/", {}, format="json")
     assert response.status_code == 403
     assert response.json() == {"detail": DENIED_PASSWORD}
+
+
+def test_a_token_created_through_the_api_for_an_authorization_code_app_is_not_interactive(client_for, org_member, apps):
+    """One interactive request must not mint a token that can mint tokens forever after."""
+    runtime.update({"TOKEN_CREATION_REQUIRES_INTERACTIVE_AUTH": True})
+    session = client_for(org_member, auth="session")
+    created = session.post(f"/api/v2/applications/{apps['authorization-code'].pk}/tokens/", {}, format="json")
+    assert created.status_code == 201
+    assert created.json()["issued_via"] == "api"
+    chained = APIClient()
+    chained.credentials(HTTP_AUTHORIZATION=f"Bearer {created.json()['token']}")
+    response = chained.post("/api/v2/users/org_member/personal_tokens/", {}, format="json")
+    assert response.status_code == 403
+    assert response.json() == {"detail": DENIED_API}
+
+
+def test_tokens_from_the_authorization_code_flow_stay_interactive_through_refresh(org, org_member):
+    from tests.oauth.helpers import basic, pkce_pair, query_of, refresh_grant
+    from tests.oauth.test_authorize import CALLBACK, _browser, _consent, _exchange
+
+    runtime.update({"TOKEN_CREATION_REQUIRES_INTERACTIVE_AUTH": True})
+    app, secret = app_with_secret(
+        org, name="Portal", authorization_grant_type="authorization-code", redirect_uris=CALLBACK
+    )
+    verifier, challenge = pkce_pair()
+    consent = _consent(_browser(org_member), app, challenge)
+    code = query_of(consent["Location"])["code"]
+    granted = _exchange(app, code, verifier, headers=basic(app.client_id, secret))
+    assert granted.status_code == 200, granted.content
+    issued = AccessToken.objects.get(user=org_member, revoked_at__isnull=True)
+    assert issued.issued_via == "authorization_code"
+
+    def creates_a_pat(value):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {value}")
+        return client.post("/api/v2/users/org_member/personal_tokens/", {}, format="json").status_code
+
+    assert creates_a_pat(granted.json()["access_token"]) == 201
+    refreshed = refresh_grant(app, secret, granted.json()["refresh_token"])
+    assert refreshed.status_code == 200, refreshed.content
+    assert creates_a_pat(refreshed.json()["access_token"]) == 201

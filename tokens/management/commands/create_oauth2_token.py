@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from tokens import lifetime
+from tokens.models import IssuedVia
 from tokens.rules import external_user_denial
 from tokens.services import token_issue
 
@@ -35,6 +36,7 @@ class Command(BaseCommand):
             description=options["description"],
             # The same lifetime policy as a PAT created through the API (default, capped by the maximum).
             expires=lifetime.default_expiry(personal=True),
+            issued_via=IssuedVia.COMMAND,
         )
         note(
             "create_oauth2_token",
