@@ -37,6 +37,8 @@ CONTROLLED = (
     "ALLOWED_HOSTS",
     "SESSION_COOKIE_AGE",
     "SSO_REMOTE_USER_ENABLED",
+    "SSO_TRUSTED_PROXIES",
+    "SSO_TRUST_ALL_PEERS",
     "ACCESS_TOKEN_EXPIRE_SECONDS",
 )
 
@@ -151,3 +153,16 @@ def test_bad_integer_is_a_clear_configuration_error(name):
 
 def test_integer_settings_come_from_the_environment():
     assert facts(DEBUG="true", SESSION_COOKIE_AGE="600")["session_cookie_age"] == 600
+
+
+def test_sso_without_trusted_proxies_refuses_to_start():
+    result = run_probe(DEBUG="true", SSO_REMOTE_USER_ENABLED="true")
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "SSO_TRUSTED_PROXIES" in result.stderr
+
+
+@pytest.mark.parametrize("extra", [{"SSO_TRUSTED_PROXIES": "10.0.0.5"}, {"SSO_TRUST_ALL_PEERS": "true"}])
+def test_sso_starts_once_the_trusted_peers_are_said(extra):
+    assert facts(DEBUG="true", SSO_REMOTE_USER_ENABLED="true", **extra)["debug"] is True

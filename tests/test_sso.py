@@ -13,7 +13,8 @@ HEADER = "HTTP_X_REMOTE_USER"
 def sso(db, settings):
     settings.SSO_REMOTE_USER_ENABLED = True
     settings.SSO_REMOTE_USER_HEADER = "X-Remote-User"
-    settings.SSO_TRUSTED_PROXIES = []
+    settings.SSO_TRUSTED_PROXIES = ["127.0.0.1"]  # the test client's address
+    settings.SSO_TRUST_ALL_PEERS = False
     return settings
 
 
@@ -135,3 +136,18 @@ def test_an_inactive_external_account_is_refused(sso):
     factories.user("eve", external_account="sso", is_active=False)
 
     assert _me(Client(), **{HEADER: "eve"}).status_code == 401
+
+
+def test_without_trusted_proxies_the_header_is_ignored(sso):
+    sso.SSO_TRUSTED_PROXIES = []
+    response = _me(Client(), **{HEADER: "eve"})
+    assert response.status_code == 401
+    assert not User.objects.filter(username="eve").exists()
+
+
+def test_trusting_every_peer_is_an_explicit_choice(sso):
+    sso.SSO_TRUSTED_PROXIES = []
+    sso.SSO_TRUST_ALL_PEERS = True
+    response = _me(Client(), REMOTE_ADDR="203.0.113.9", **{HEADER: "eve"})
+    assert response.status_code == 200
+    assert response.json()["results"][0]["external_account"] == "sso"

@@ -141,6 +141,14 @@ SSO_REMOTE_USER_HEADER = os.environ.get("SSO_REMOTE_USER_HEADER", "X-Remote-User
 SSO_PROVIDER_NAME = os.environ.get("SSO_PROVIDER_NAME", "sso")
 # Addresses allowed to send the header (the proxy's); empty trusts every peer.
 SSO_TRUSTED_PROXIES = env_list("SSO_TRUSTED_PROXIES", [])
+# Trust the header from any peer: only where nothing but the proxy can reach the service.
+SSO_TRUST_ALL_PEERS = env_bool("SSO_TRUST_ALL_PEERS", False)
+if SSO_REMOTE_USER_ENABLED and not SSO_TRUSTED_PROXIES and not SSO_TRUST_ALL_PEERS:
+    # Otherwise any client could send the header and be logged in as anyone it names.
+    raise ImproperlyConfigured(
+        "SSO_REMOTE_USER_ENABLED needs SSO_TRUSTED_PROXIES (the proxy's addresses), or "
+        "SSO_TRUST_ALL_PEERS=true where nothing but the proxy can reach the service."
+    )
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -3,8 +3,9 @@
 Off unless SSO_REMOTE_USER_ENABLED. The proxy in front of the service authenticates the
 person and sets SSO_REMOTE_USER_HEADER to their username. Accounts created this way carry
 `external_account = SSO_PROVIDER_NAME` and are kept apart from local accounts: the header
-never logs anyone into a local account of the same name. With SSO_TRUSTED_PROXIES set,
-the header is honoured only from those addresses.
+never logs anyone into a local account of the same name. The header is honoured only from the
+addresses in SSO_TRUSTED_PROXIES (or from anyone with SSO_TRUST_ALL_PEERS, for a service that
+only the proxy can reach).
 """
 
 import logging
@@ -69,7 +70,7 @@ class ExternalHeaderMiddleware(RemoteUserMiddleware):
         if not settings.SSO_REMOTE_USER_ENABLED:
             return self.get_response(request)
         trusted = settings.SSO_TRUSTED_PROXIES
-        if trusted and request.META.get("REMOTE_ADDR") not in trusted:
+        if not settings.SSO_TRUST_ALL_PEERS and request.META.get("REMOTE_ADDR") not in trusted:
             # A header from anywhere but the proxy is a forgery: ignore it.
             request.META.pop(self.header, None)
         return super().__call__(request)
