@@ -578,3 +578,9 @@ def test_hostile_ids_and_filter_values_are_4xx_not_500(url, client_for, superuse
     assert response.status_code in (400, 404), (response.status_code, response.content[:200])
     if response.status_code == 400:
         assert response.json()["detail"]
+
+
+def test_status_is_a_filter_of_token_lists_only(client_for, superuser):
+    client = client_for(superuser)
+    assert client.get("/api/v2/users/?status=active").status_code == 400
+    assert client.get("/api/v2/tokens/?status=all").status_code == 200

@@ -23,6 +23,8 @@ from .serializers import (
 
 
 class TokenViewMixin:
+    # `?status=` selects by lifecycle (see TokenStatusMixin); it is not a field filter.
+    extra_query_params = ("status",)
     access_model = AccessToken
     serializer_class = TokenSerializer
     search_fields = ("description",)

@@ -15,7 +15,7 @@ from rest_framework import exceptions
 from rest_framework.filters import BaseFilterBackend
 
 # Query parameters that are not field filters.
-RESERVED_PARAMS = frozenset({"page", "page_size", "order_by", "search", "format", "status"})
+RESERVED_PARAMS = frozenset({"page", "page_size", "order_by", "search", "format"})
 
 # Never filterable or sortable: that would let a caller guess a secret one character at a time.
 SECRET_FIELDS = frozenset(
