@@ -8,7 +8,6 @@ again is recorded in the activity stream as a `reuse_attempt` on the old token, 
 once per token per REUSE_RECORD_INTERVAL, so that replaying it cannot flood the stream.
 """
 
-import hashlib
 from datetime import timedelta
 
 from django.conf import settings
@@ -25,15 +24,13 @@ REUSE_OPERATION = "reuse_attempt"
 REUSE_RECORD_INTERVAL = timedelta(minutes=1)
 
 
-def token_digest(value: str) -> str:
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()
-
-
 def find_token(value: str):
     """The access token row for a presented value, with its user and application, or None."""
     model = get_access_token_model()
     # The checksum is unique: at most one row, so no ORDER BY is needed.
-    rows = model.objects.select_related("user", "application").filter(token_checksum=token_digest(value)).order_by()
+    rows = (
+        model.objects.select_related("user", "application").filter(token_checksum=tokenformat.digest(value)).order_by()
+    )
     return next(iter(rows[:1]), None)
 
 

@@ -12,7 +12,6 @@ What it adds to the toolkit's validator:
 - revocation through /api/o/revoke_token/ goes through the same service as the API.
 """
 
-import hashlib
 from datetime import timedelta
 
 from django.db.models import F
@@ -31,10 +30,6 @@ from .revocation import revoke_family
 
 # How a token minted by each grant was obtained; a refresh inherits from its predecessor.
 GRANT_ISSUANCE = {"password": IssuedVia.PASSWORD, "authorization_code": IssuedVia.AUTHORIZATION_CODE}
-
-
-def digest(value: str) -> str:
-    return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
 class ExternalUserDenied(errors.CustomOAuth2Error):
@@ -78,7 +73,7 @@ class Validator(OAuth2Validator):
 
     def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
         rt = (
-            RefreshToken.objects.filter(token_checksum=digest(refresh_token))
+            RefreshToken.objects.filter(token_checksum=tokenformat.digest(refresh_token))
             .select_related("access_token", "user")
             .order_by(F("revoked").desc(nulls_first=True))
             .first()
@@ -165,7 +160,7 @@ class Validator(OAuth2Validator):
         application_pk = getattr(request.client, "pk", None)
         if application_pk is None or not isinstance(token, str):
             return
-        checksum = digest(token)
+        checksum = tokenformat.digest(token)
         lookups = [self._revoke_access, self._revoke_refresh]
         if token_type_hint == "refresh_token":
             lookups.reverse()

@@ -26,9 +26,10 @@ from oauth2_provider.models import get_application_model
 from oauthlib.oauth2.rfc6749 import errors
 
 from tokens.models import AccessToken, RefreshToken
+from tokensvc import tokenformat
 
 from . import server
-from .validators import Validator, digest
+from .validators import Validator
 
 logger = logging.getLogger(__name__)
 
@@ -196,7 +197,7 @@ def _timestamp(moment) -> int:
 
 def introspect(value: str) -> dict:
     """RFC 7662 answer for a presented value: only live tokens are active."""
-    checksum = digest(value)
+    checksum = tokenformat.digest(value)
     token = AccessToken.objects.select_related("user", "application").filter(token_checksum=checksum).first()
     if token is not None:
         if not token.is_valid() or token.user is None or not token.user.is_active:

@@ -9,6 +9,7 @@ Scanner regular expression (also `SCANNER_PATTERN`):
     \\b(?:tsp|tsa|tsr)_[0-9A-Za-z]{38}\\b
 """
 
+import hashlib
 import re
 import secrets
 import zlib
@@ -59,6 +60,11 @@ def kind(value: str) -> str | None:
 def is_acceptable(value: str) -> bool:
     """Worth a database lookup: a well-formed value with a correct checksum."""
     return kind(value) is not None
+
+
+def digest(value: str) -> str:
+    """The SHA-256 hex digest under which a value is stored and looked up (never the value)."""
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
 def hint(value: str) -> str:

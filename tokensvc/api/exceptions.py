@@ -4,7 +4,6 @@ import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, status
-from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .permissions import InsufficientScope
@@ -25,7 +24,3 @@ def exception_handler(exc, context):
     if response.status_code == status.HTTP_401_UNAUTHORIZED and "WWW-Authenticate" not in response:
         response["WWW-Authenticate"] = 'Bearer realm="api"'
     return response
-
-
-def bad_request(field: str, message: str) -> Response:
-    return Response({field: [message]}, status=status.HTTP_400_BAD_REQUEST)

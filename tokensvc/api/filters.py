@@ -177,6 +177,3 @@ class FieldLookupBackend(BaseFilterBackend):
         elif not queryset.ordered:
             queryset = queryset.order_by("pk")
         return queryset
-
-    def get_filterable(self, model, field_name: str) -> bool:
-        return field_name not in SECRET_FIELDS
