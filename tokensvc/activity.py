@@ -6,8 +6,7 @@ from contextlib import contextmanager
 from django.db import models
 
 from .models import ActivityEntry
-
-SECRET_FIELDS = frozenset({"password", "token", "token_checksum", "refresh_token", "client_secret"})
+from .secret_fields import SECRET_FIELDS
 
 
 def _plain(value):

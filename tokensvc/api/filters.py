@@ -14,13 +14,11 @@ from django.db.models import Q
 from rest_framework import exceptions
 from rest_framework.filters import BaseFilterBackend
 
+# Never filterable or sortable: that would let a caller guess a secret one character at a time.
+from tokensvc.secret_fields import SECRET_FIELDS
+
 # Query parameters that are not field filters.
 RESERVED_PARAMS = frozenset({"page", "page_size", "order_by", "search", "format"})
-
-# Never filterable or sortable: that would let a caller guess a secret one character at a time.
-SECRET_FIELDS = frozenset(
-    {"password", "token", "token_checksum", "refresh_token", "client_secret", "code", "code_challenge", "_raw_token"}
-)
 
 LOOKUPS = frozenset(
     {
