@@ -11,6 +11,7 @@ once per token per REUSE_RECORD_INTERVAL, so that replaying it cannot flood the 
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
@@ -52,23 +53,26 @@ def note_reuse(token, ip: str | None) -> None:
     model = type(token)
     if not model.objects.filter(rotated_from=token).exists():
         return  # revoked without a successor: an ordinary dead token
-    recent = ActivityEntry.objects.filter(
-        object_type="o_auth2_access_token",
-        object_id=token.pk,
-        operation=REUSE_OPERATION,
-        timestamp__gte=timezone.now() - REUSE_RECORD_INTERVAL,
-    )
-    if recent.exists():
-        return
-    activity.record(
-        actor=None,
-        operation=REUSE_OPERATION,
-        object_type="o_auth2_access_token",
-        obj=token,
-        changes={"token_hint": token.token_hint, "remote_addr": ip},
-        organization_id=token.application.organization_id if token.application_id else None,
-        subject_user_id=token.user_id,
-    )
+    with transaction.atomic():
+        # Replays arriving together queue on the token's row, so the interval check holds.
+        model.objects.select_for_update().filter(pk=token.pk).exists()
+        recent = ActivityEntry.objects.filter(
+            object_type="o_auth2_access_token",
+            object_id=token.pk,
+            operation=REUSE_OPERATION,
+            timestamp__gte=timezone.now() - REUSE_RECORD_INTERVAL,
+        )
+        if recent.exists():
+            return
+        activity.record(
+            actor=None,
+            operation=REUSE_OPERATION,
+            object_type="o_auth2_access_token",
+            obj=token,
+            changes={"token_hint": token.token_hint, "remote_addr": ip},
+            organization_id=token.application.organization_id if token.application_id else None,
+            subject_user_id=token.user_id,
+        )
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
