@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tokens.models import AccessToken, RefreshToken
+from tokensvc import activity
 from tokensvc.models import ActivityEntry
 
 CHUNK = 500
@@ -52,9 +53,8 @@ def revoke_access_tokens(queryset, *, actor=None, reason: str = "") -> list[Revo
         )
     ActivityEntry.objects.bulk_create(
         [
-            ActivityEntry(
+            activity.entry(
                 actor=by,
-                actor_username=by.get_username() if by else "",
                 operation="delete",
                 object_type="o_auth2_access_token",
                 object_id=row["pk"],

@@ -41,28 +41,37 @@ def recording_update(*, actor, obj, object_type: str, fields, **scope) -> Iterat
         record(actor=actor, operation="update", object_type=object_type, obj=obj, changes=changes, **scope)
 
 
-def record(
+def entry(
     *,
     actor,
     operation: str,
     object_type: str,
-    obj,
+    object_id: int | None,
+    object_repr: str,
     changes: dict | None = None,
     organization_id: int | None = None,
     subject_user_id: int | None = None,
 ) -> ActivityEntry:
+    """An unsaved entry, with the values of secret fields hidden: for `record` and for bulk inserts."""
     safe_changes = {}
     for name, value in (changes or {}).items():
         safe_changes[name] = "hidden" if name in SECRET_FIELDS else value
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
-    return ActivityEntry.objects.create(
+    return ActivityEntry(
         actor=actor if authenticated else None,
         actor_username=actor.get_username() if authenticated else "",
         operation=operation,
         object_type=object_type,
-        object_id=obj.pk,
-        object_repr=str(obj)[:512],
+        object_id=object_id,
+        object_repr=object_repr[:512],
         changes=safe_changes,
         organization_id=organization_id,
         subject_user_id=subject_user_id,
     )
+
+
+def record(*, obj, **fields) -> ActivityEntry:
+    """Write one entry about `obj` (see `entry` for the fields)."""
+    saved = entry(object_id=obj.pk, object_repr=str(obj), **fields)
+    saved.save()
+    return saved
