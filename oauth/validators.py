@@ -5,6 +5,9 @@ What it adds to the toolkit's validator:
   ALLOW_OAUTH2_FOR_EXTERNAL_USERS is off (tokens/rules.py words the refusal);
 - minted access tokens carry their `token_hint` and an activity record;
 - lifetimes of refresh tokens and authorization codes come from the runtime settings;
+- authorization codes are stored as their SHA-256 digest, like token values, and looked up
+  by it; a code is consumed in the transaction that saves its tokens, so of several
+  exchanges of one code exactly one stores tokens (the others roll back, invalid_grant);
 - a refresh token is refused, with a description saying why, when it is unknown, older than
   REFRESH_TOKEN_EXPIRE_SECONDS, no longer bound to an access token, or already used or
   revoked; presenting a used one revokes every token of its family (reuse protection),
@@ -14,13 +17,14 @@ What it adds to the toolkit's validator:
 
 from datetime import timedelta
 
+from django.db import router, transaction
 from django.db.models import F
 from django.utils import timezone
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors
 
-from tokens.models import AccessToken, IssuedVia, RefreshToken
+from tokens.models import AccessToken, Grant, IssuedVia, RefreshToken
 from tokens.rules import external_user_denial
 from tokens.services import TOKEN_AUDITED_FIELDS, token_revoke
 from tokensvc import activity, tokenformat
@@ -30,6 +34,10 @@ from .revocation import revoke_family
 
 # How a token minted by each grant was obtained; a refresh inherits from its predecessor.
 GRANT_ISSUANCE = {"password": IssuedVia.PASSWORD, "authorization_code": IssuedVia.AUTHORIZATION_CODE}
+
+
+def _code_digest(code) -> str:
+    return tokenformat.digest(code if isinstance(code, str) else "")
 
 
 class ExternalUserDenied(errors.CustomOAuth2Error):
@@ -55,19 +63,86 @@ class Validator(OAuth2Validator):
         self.ensure_user_may_hold_tokens(request.user, request)
         return True
 
+    # Authorization codes ----------------------------------------------------------
+    # The toolkit stores and finds a grant by its code; here the grant's `code` column holds
+    # the digest, so every lookup hands the toolkit the digest of the presented code.
+
+    def save_authorization_code(self, client_id, code, request, *args, **kwargs):
+        expires = timezone.now() + timedelta(seconds=server.authorization_code_lifetime())
+        # A copy: oauthlib answers the client with the dict it passed in.
+        self._create_authorization_code(request, {**code, "code": _code_digest(code["code"])}, expires=expires)
+
+    def _grant(self, code, request):
+        """The grant of a presented code, as read by validate_code for this request."""
+        grant = getattr(request, "grant", None)
+        if isinstance(grant, Grant) and grant.code == _code_digest(code):
+            return grant
+        return Grant.objects.filter(code=_code_digest(code), application=request.client).first()
+
     def validate_code(self, client_id, code, client, request, *args, **kwargs):
-        if not super().validate_code(client_id, code, client, request, *args, **kwargs):
+        if not super().validate_code(client_id, _code_digest(code), client, request, *args, **kwargs):
             return False
+        # The PKCE and redirect URI checks that follow read this row: a concurrent exchange
+        # may delete it meanwhile, and must not turn them into a 500.
+        request.grant = Grant.objects.filter(code=_code_digest(code), application=client).first()
         if request.user is None or not request.user.is_active:
             return False
         self.ensure_user_may_hold_tokens(request.user, request)
         return True
 
-    # Lifetimes ----------------------------------------------------------------
+    def get_code_challenge(self, code, request):
+        grant = self._grant(code, request)
+        return (grant.code_challenge or None) if grant else None
 
-    def save_authorization_code(self, client_id, code, request, *args, **kwargs):
-        expires = timezone.now() + timedelta(seconds=server.authorization_code_lifetime())
-        self._create_authorization_code(request, code, expires=expires)
+    def get_code_challenge_method(self, code, request):
+        grant = self._grant(code, request)
+        return (grant.code_challenge_method or None) if grant else None
+
+    def confirm_redirect_uri(self, client_id, code, redirect_uri, client, *args, **kwargs):
+        request = args[0] if args else kwargs.get("request")
+        grant = self._grant(code, request) if request is not None else None
+        if grant is None:
+            grant = Grant.objects.filter(code=_code_digest(code), application=client).first()
+        return grant is not None and grant.redirect_uri_allowed(redirect_uri)
+
+    def get_authorization_code_scopes(self, client_id, code, redirect_uri, request):
+        return super().get_authorization_code_scopes(client_id, _code_digest(code), redirect_uri, request)
+
+    def get_authorization_code_nonce(self, client_id, code, redirect_uri, request):
+        return super().get_authorization_code_nonce(client_id, _code_digest(code), redirect_uri, request)
+
+    def _check_and_set_request_resource(self, request):
+        # The toolkit reads the grant's resource indicators by `request.code`.
+        if request.grant_type != "authorization_code" or not isinstance(request.code, str):
+            return super()._check_and_set_request_resource(request)
+        code, request.code = request.code, _code_digest(request.code)
+        try:
+            return super()._check_and_set_request_resource(request)
+        finally:
+            request.code = code
+
+    def save_bearer_token(self, token, request, *args, **kwargs):
+        with transaction.atomic(using=router.db_for_write(AccessToken)):
+            super().save_bearer_token(token, request, *args, **kwargs)
+            if request.grant_type == "authorization_code":
+                self.consume_authorization_code(request)
+
+    def consume_authorization_code(self, request):
+        """Delete the code's grant in the transaction that saved its tokens: one exchange only.
+
+        Concurrent exchanges all passed validate_code; the row lock of the DELETE lets one
+        of them delete the grant, the others delete nothing and roll their tokens back.
+        """
+        deleted = Grant.objects.filter(code=_code_digest(request.code), application=request.client).delete()[0]
+        if deleted != 1:
+            raise errors.InvalidGrantError(description="The authorization code has already been used.", request=request)
+        request.authorization_code_consumed = True
+
+    def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs):
+        # oauthlib calls this after the tokens are saved, where the grant is already consumed.
+        if getattr(request, "authorization_code_consumed", False):
+            return
+        super().invalidate_authorization_code(client_id, _code_digest(code), request, *args, **kwargs)
 
     # Refresh tokens -------------------------------------------------------------
 

@@ -118,3 +118,19 @@ def client_for(db):
 @pytest.fixture
 def admin_client(client_for, superuser):
     return client_for(superuser)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite, test in a file rather than in shared-cache memory.
+
+    Threads of a concurrency test each open their own connection. To a shared-cache
+    in-memory database SQLite answers a second writer with "database table is locked" at
+    once, without waiting; a file (WAL, BEGIN IMMEDIATE, busy timeout) makes writers queue
+    as they do in production, so races can be tested on SQLite too.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("sqlite") / "test.sqlite3")
