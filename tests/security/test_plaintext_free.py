@@ -1,4 +1,4 @@
-"""No token value, refresh value, client secret or password is stored anywhere in the database.
+"""No token value, refresh value, authorization code, client secret or password is stored anywhere.
 
 Tokens are made through every path that issues them; every value seen in a response or a
 command's output is collected; then every table is dumped, through the ORM and with raw
@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 from applications.models import Application
 from tests import factories
 from tests.oauth.helpers import app_with_secret, basic, bearer, pkce_pair, post_form, query_of
-from tokens.models import AccessToken, RefreshToken
+from tokens.models import AccessToken, Grant, RefreshToken
 
 CALLBACK = "https://client.example/cb"
 
@@ -31,6 +31,7 @@ class Seen:
         self.access: list[str] = []
         self.refresh: list[str] = []
         self.client_secrets: list[str] = []
+        self.codes: list[str] = []
 
     def token_response(self, response, status=201):
         """A /api/v2/ token create response: its `token` and, if any, its `refresh_token`."""
@@ -51,7 +52,7 @@ class Seen:
         return body
 
     def all(self) -> list[str]:
-        return [*self.access, *self.refresh, *self.client_secrets, factories.PASSWORD]
+        return [*self.access, *self.refresh, *self.codes, *self.client_secrets, factories.PASSWORD]
 
 
 def _cell(value) -> str:
@@ -149,24 +150,30 @@ def seen(db, org, superuser, org_member, client_for):
         redirect_uris=CALLBACK,
     )
     seen.client_secrets.append(public_secret)
-    verifier, challenge = pkce_pair()
     browser = Client()
     browser.force_login(org_member)
-    consent = post_form(
-        "/api/o/authorize/",
-        {
-            "client_id": public_app.client_id,
-            "redirect_uri": CALLBACK,
-            "response_type": "code",
-            "state": "s",
-            "code_challenge": challenge,
-            "code_challenge_method": "S256",
-            "scope": "read write",
-            "allow": "Authorize",
-        },
-        client=browser,
-    )
-    code = query_of(consent["Location"])["code"]
+
+    def authorize(challenge):
+        consent = post_form(
+            "/api/o/authorize/",
+            {
+                "client_id": public_app.client_id,
+                "redirect_uri": CALLBACK,
+                "response_type": "code",
+                "state": "s",
+                "code_challenge": challenge,
+                "code_challenge_method": "S256",
+                "scope": "read write",
+                "allow": "Authorize",
+            },
+            client=browser,
+        )
+        code = query_of(consent["Location"])["code"]
+        seen.codes.append(code)
+        return code
+
+    verifier, challenge = pkce_pair()
+    code = authorize(challenge)
     seen.oauth_response(
         post_form(
             "/api/o/token/",
@@ -179,6 +186,10 @@ def seen(db, org, superuser, org_member, client_for):
             },
         )
     )
+
+    # A code not exchanged (yet): its grant is the only place it could be kept.
+    pending_verifier, pending_challenge = pkce_pair()
+    seen.pending_code = (authorize(pending_challenge), pending_verifier, public_app)
 
     # The command that prints a new personal access token.
     out = io.StringIO()
@@ -201,6 +212,7 @@ def test_the_scenario_covers_every_issuing_path(seen):
     assert len(seen.access) == 12
     assert len(seen.refresh) == 7
     assert len(seen.client_secrets) == 3
+    assert len(seen.codes) == 2
     assert len(set(seen.all())) == len(seen.all())
 
 
@@ -220,6 +232,27 @@ def test_tokens_are_stored_as_digests_only(seen):
         assert _digest(value) in dump
     assert not AccessToken.objects.exclude(token="").exists()
     assert not RefreshToken.objects.exclude(token="").exists()
+
+
+def test_authorization_codes_are_stored_as_digests_only(seen):
+    code, verifier, app = seen.pending_code
+    dump = dump_database()
+
+    # The pending code's grant exists, under the digest of the code; and the code still works.
+    assert list(Grant.objects.values_list("code", flat=True)) == [_digest(code)]
+    assert code not in dump
+    exchanged = post_form(
+        "/api/o/token/",
+        {
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": CALLBACK,
+            "code_verifier": verifier,
+            "client_id": app.client_id,
+        },
+    )
+    assert exchanged.status_code == 200, exchanged.content
+    assert not Grant.objects.exists()
 
 
 def test_client_secrets_are_stored_only_as_hashes(seen):
