@@ -15,6 +15,10 @@ class ApplicationAccess(BaseAccess):
     - A system administrator creates, changes and deletes any application. An admin of an
       organization creates applications in it, and changes and deletes its applications.
     - Nobody else creates, changes or deletes applications.
+    - Only a system administrator marks an application as a resource server
+      (`is_resource_server`, which lets it introspect tokens issued to others) or unmarks
+      it; anyone else who sends a value other than the current one is refused, naming the
+      field, whichever way the application is created or changed.
     """
 
     model = Application
@@ -29,9 +33,22 @@ class ApplicationAccess(BaseAccess):
     def _manages(self, organization_id) -> bool:
         return organization_id in self.org_ids(Perm.MANAGE_APPLICATIONS)
 
+    RESOURCE_SERVER_DENIAL = "Only a system administrator can set is_resource_server."
+
+    def _resource_server_denial(self, obj, data) -> str | None:
+        if self.is_superuser or not data or "is_resource_server" not in data:
+            return None
+        current = obj.is_resource_server if obj is not None else False
+        if bool(data["is_resource_server"]) != current:
+            return self.RESOURCE_SERVER_DENIAL
+        return None
+
     def can_add(self, obj=None, data=None):
         if self.is_superuser:
             return True
+        denial = self._resource_server_denial(None, data)
+        if denial:
+            return denial
         organization = (data or {}).get("organization")
         if organization is None:
             # Asked before the body is read: anyone who administers some organization may try.
@@ -45,7 +62,9 @@ class ApplicationAccess(BaseAccess):
     def can_change(self, obj=None, data=None):
         if self.is_superuser:
             return True
-        return obj is not None and self._manages(obj.organization_id)
+        if obj is None or not self._manages(obj.organization_id):
+            return False
+        return self._resource_server_denial(obj, data) or True
 
     def can_delete(self, obj=None, data=None):
         return self.can_change(obj, data)

@@ -8,6 +8,12 @@ class Application(AbstractApplication):
     organization = models.ForeignKey("users.Organization", on_delete=models.CASCADE, related_name="applications")
     description = models.TextField(blank=True, default="")
     modified = models.DateTimeField(auto_now=True)
+    # Set by a superuser only (applications/access.py): such a client may introspect tokens
+    # issued to others at /api/o/introspect/; any other client only its own.
+    is_resource_server = models.BooleanField(
+        default=False,
+        help_text="May introspect any token at /api/o/introspect/, not only the tokens issued to this application.",
+    )
 
     class Meta(AbstractApplication.Meta):
         swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"

@@ -87,6 +87,10 @@ class ApplicationSerializer(BaseSerializer):
     organization = serializers.PrimaryKeyRelatedField(
         queryset=Organization.objects.all(), help_text="Set on create; cannot be changed afterwards."
     )
+    is_resource_server = serializers.BooleanField(
+        required=False,
+        help_text="May introspect tokens issued to others at /api/o/introspect/. Set by a system administrator only.",
+    )
 
     class Meta:
         model = Application
@@ -100,6 +104,7 @@ class ApplicationSerializer(BaseSerializer):
             "authorization_grant_type",
             "skip_authorization",
             "organization",
+            "is_resource_server",
         )
         # Name uniqueness is checked by the services (after authorization) with a clear message.
         validators = []

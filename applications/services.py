@@ -22,6 +22,7 @@ APPLICATION_AUDITED_FIELDS = (
     "authorization_grant_type",
     "skip_authorization",
     "organization",
+    "is_resource_server",
 )
 
 
@@ -57,6 +58,7 @@ def application_create(
     redirect_uris: str = "",
     description: str = "",
     skip_authorization: bool = False,
+    is_resource_server: bool = False,
 ) -> CreatedApplication:
     """Register an application; the secret is hashed on save, so it is read out before."""
     application = Application(
@@ -67,6 +69,7 @@ def application_create(
         authorization_grant_type=authorization_grant_type,
         redirect_uris=redirect_uris,
         skip_authorization=skip_authorization,
+        is_resource_server=is_resource_server,
     )
     plaintext = application.client_secret
     _save_with_unique_name(application)

@@ -222,11 +222,24 @@ def _timestamp(moment) -> int:
     return int(calendar.timegm(moment.utctimetuple()))
 
 
-def introspect(value: str) -> dict:
-    """RFC 7662 answer for a presented value: only live tokens are active."""
+def may_introspect(client, application_id) -> bool:
+    """A client learns about the tokens issued to itself; a resource server about any token.
+
+    Marking an application as a resource server is reserved to system administrators
+    (applications/access.py). To anyone else, another client's token or a personal access
+    token looks exactly like an unknown one: `{"active": false}`, never a refusal that
+    would tell them it exists.
+    """
+    return client.is_resource_server or (application_id is not None and application_id == client.pk)
+
+
+def introspect(value: str, client) -> dict:
+    """RFC 7662 answer for a presented value: only live tokens the client may know of are active."""
     checksum = tokenformat.digest(value)
     token = AccessToken.objects.select_related("user", "application").filter(token_checksum=checksum).first()
     if token is not None:
+        if not may_introspect(client, token.application_id):
+            return {"active": False}
         if not token.is_valid() or token.user is None or not token.user.is_active:
             return {"active": False}
         answer = {
@@ -245,7 +258,9 @@ def introspect(value: str) -> dict:
         .filter(token_checksum=checksum, revoked__isnull=True)
         .first()
     )
-    if refresh is None or refresh.access_token is None or refresh.user is None or not refresh.user.is_active:
+    if refresh is None or not may_introspect(client, refresh.application_id):
+        return {"active": False}
+    if refresh.access_token is None or refresh.user is None or not refresh.user.is_active:
         return {"active": False}
     expires = refresh.created + timedelta(seconds=server.refresh_token_lifetime())
     if expires <= timezone.now():
@@ -263,12 +278,13 @@ def introspect(value: str) -> dict:
 
 @method_decorator(csrf_exempt, name="dispatch")
 class IntrospectView(OAuthEndpoint):
-    """POST /api/o/introspect/ (RFC 7662), for resource servers registered as confidential applications."""
+    """POST /api/o/introspect/ (RFC 7662): confidential clients about their own tokens, resource servers about any."""
 
     http_method_names = ["post", "options"]
 
     def post(self, request):
-        if authenticate_confidential_client(request) is None:
+        client = authenticate_confidential_client(request)
+        if client is None:
             return oauth_error(
                 "invalid_client",
                 "Client authentication failed: send a confidential application's client_id and client_secret "
@@ -279,7 +295,7 @@ class IntrospectView(OAuthEndpoint):
         value = request.POST.get("token")
         if not value:
             return oauth_error("invalid_request", "The token parameter is missing.", 400)
-        response = JsonResponse(introspect(value))
+        response = JsonResponse(introspect(value, client))
         response["Cache-Control"] = "no-store"
         return response
 

@@ -54,7 +54,9 @@ def test_create_returns_the_seed_shape_and_the_secret_once(admin, org):
         "authorization_grant_type",
         "skip_authorization",
         "organization",
+        "is_resource_server",
     ]
+    assert body["is_resource_server"] is False
     assert body["type"] == "o_auth2_application"
     assert body["url"] == f"/api/v2/applications/{pk}/"
     assert body["related"] == {

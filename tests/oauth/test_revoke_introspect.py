@@ -83,7 +83,7 @@ def test_revocation_without_token_is_invalid_request(org):
 
 @pytest.fixture
 def resource_server(org):
-    return app_with_secret(org, name="Resource server")
+    return app_with_secret(org, name="Resource server", is_resource_server=True)
 
 
 def _introspect(value, headers):
