@@ -42,7 +42,15 @@ REPEATABLE_PARAMETERS = frozenset({"resource"})
 
 def grant_types() -> list[str]:
     """The grant types /api/o/token/ accepts: exactly those the metadata document advertises."""
-    return list(oauth2_settings.OAUTH2_GRANT_TYPES_SUPPORTED)
+    offered = list(oauth2_settings.OAUTH2_GRANT_TYPES_SUPPORTED)
+    if oauth2_settings.COMPLIANT_BCP_RFC9700_PASSWORD_GRANT:
+        offered.remove("password")
+    return offered
+
+
+# How /api/o/introspect/ authenticates its caller (authenticate_confidential_client): a
+# confidential application only, so never "none".
+INTROSPECTION_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
 
 def oauth_error(error: str, description: str, status: int, headers: dict | None = None) -> JsonResponse:
@@ -326,6 +334,17 @@ class AuthorizationView(OAuthEndpoint, toolkit.AuthorizationView):
 
 
 class MetadataView(OAuthEndpoint, toolkit.OAuthServerMetadataView):
-    """GET /.well-known/oauth-authorization-server (RFC 8414)."""
+    """GET /.well-known/oauth-authorization-server (RFC 8414): only what the endpoints accept."""
 
     http_method_names = ["get", "head", "options"]
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        document = json.loads(response.content)
+        # The toolkit gives every endpoint the token endpoint's client authentication methods
+        # and takes grant types from the settings; state what these views really accept.
+        document["grant_types_supported"] = grant_types()
+        document["introspection_endpoint_auth_methods_supported"] = INTROSPECTION_AUTH_METHODS
+        truthful = JsonResponse(document)
+        truthful["Access-Control-Allow-Origin"] = response["Access-Control-Allow-Origin"]
+        return truthful
