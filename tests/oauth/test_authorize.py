@@ -229,3 +229,43 @@ def test_external_user_cannot_exchange_a_code(public_app, org):
         "authentication provider (ldap)",
     }
     assert not AccessToken.objects.filter(user=external).exists()
+
+
+def test_resource_indicators_of_the_grant_bind_the_token(public_app, org_member):
+    """The grant is found by the digest of its code when the token request names resources too."""
+    browser = _browser(org_member)
+
+    def code_for(challenge):
+        data = {
+            "client_id": public_app.client_id,
+            "redirect_uri": CALLBACK,
+            "response_type": "code",
+            "state": "xyz",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+            "scope": "read",
+            "resource": "https://api.example/",
+            "allow": "Authorize",
+        }
+        consent = post_form("/api/o/authorize/", data, client=browser)
+        assert consent.status_code == 302, consent.content
+        return query_of(consent["Location"])["code"]
+
+    verifier, challenge = pkce_pair()
+    inherited = _exchange(public_app, code_for(challenge), verifier)
+    assert inherited.status_code == 200, inherited.content
+    assert AccessToken.objects.get(user=org_member).resource == ["https://api.example/"]
+
+    verifier, challenge = pkce_pair()
+    code = code_for(challenge)
+    data = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": CALLBACK,
+        "code_verifier": verifier,
+        "client_id": public_app.client_id,
+        "resource": "https://elsewhere.example/",
+    }
+    widened = post_form("/api/o/token/", data)
+    assert widened.status_code == 400 and widened.json()["error"] == "invalid_target"
+    assert AccessToken.objects.filter(user=org_member).count() == 1
