@@ -154,3 +154,26 @@ def test_resource_indicators_may_repeat(confidential, org_member):
     assert repeated.status_code == response.status_code == 400
     assert repeated.json()["error"] == response.json()["error"] != "invalid_request"
     assert not AccessToken.objects.exists()
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_pkce_parameters_without_client_id_are_a_400_naming_it(org_member, method, db):
+    _, challenge = pkce_pair()
+    params = {
+        "response_type": "code",
+        "redirect_uri": CALLBACK,
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        "scope": "read",
+        "allow": "Authorize",
+    }
+    browser = _client()
+    browser.force_login(org_member)
+    if method == "get":
+        response = browser.get("/api/o/authorize/?" + urlencode(params))
+    else:
+        response = browser.post("/api/o/authorize/", data=urlencode(params), content_type=FORM)
+    assert response.status_code == 400, response.content[:300]
+    assert response.json()["error"] == "invalid_request"
+    assert "client_id" in response.json()["error_description"]
+    assert not Grant.objects.exists()
