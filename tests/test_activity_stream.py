@@ -58,6 +58,7 @@ def test_application_create_update_delete_are_recorded(client_for, superuser, or
         "authorization_grant_type": "password",
         "skip_authorization": False,
         "organization": org.pk,
+        "is_resource_server": False,
     }
 
     response = client.patch(
