@@ -25,7 +25,7 @@ from rest_framework import serializers
 
 from tokensvc.api import access
 from tokensvc.api.scopes import SCOPE_FORMAT_MESSAGE, WRITE, is_valid_scope
-from tokensvc.api.serializers import SECRET_PLACEHOLDER, BaseSerializer
+from tokensvc.api.serializers import SECRET_PLACEHOLDER, BaseSerializer, PrimaryKeyField
 
 from . import lifetime
 from .models import AccessToken
@@ -54,7 +54,7 @@ class ScopeField(serializers.Field):
         return value
 
 
-class VisibleApplicationField(serializers.PrimaryKeyRelatedField):
+class VisibleApplicationField(PrimaryKeyField):
     """An application id, looked up among the applications the requester can see."""
 
     def get_queryset(self):

@@ -15,11 +15,7 @@ from rest_framework.response import Response
 
 from . import access
 from .permissions import enforce
-
-
-def is_id(value: str) -> bool:
-    """An id in a URL: ASCII digits only ("²" is a digit to Python, not to int())."""
-    return value.isascii() and value.isdigit()
+from .serializers import IdField, is_id
 
 
 def lookup_filter(model, value: str, alternate_field: str | None) -> dict:
@@ -135,7 +131,7 @@ class SubListCreateView(ParentMixin, ListCreateView):
 
 
 class AssociateSerializer(serializers.Serializer):
-    id = serializers.IntegerField(help_text="The id of the object to associate.")
+    id = IdField(help_text="The id of the object to associate.")
     disassociate = serializers.BooleanField(required=False, default=False)
 
     def to_internal_value(self, data):
