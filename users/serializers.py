@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from tokensvc.api.serializers import BaseSerializer
 from tokensvc.api.viewsets import is_id
+from tokensvc.limits import DESCRIPTION_MAX_LENGTH
 
 from .models import Organization, User
 
@@ -96,7 +97,7 @@ class OrganizationSerializer(BaseSerializer):
         fields = BaseSerializer.base_fields + ("name", "description")
         extra_kwargs = {
             "name": {"help_text": "Unique name of the organization."},
-            "description": {"help_text": "Optional free text."},
+            "description": {"help_text": "Optional free text.", "max_length": DESCRIPTION_MAX_LENGTH},
         }
 
     def get_related(self, obj):
