@@ -9,7 +9,8 @@ from rest_framework import serializers
 
 from tokens.models import AccessToken
 from tokensvc.api import access
-from tokensvc.api.serializers import SECRET_PLACEHOLDER, BaseSerializer, PrimaryKeyField
+from tokensvc.api.relations import VisibleRelatedField
+from tokensvc.api.serializers import SECRET_PLACEHOLDER, BaseSerializer
 from tokensvc.limits import DESCRIPTION_MAX_LENGTH, REDIRECT_URIS_MAX_LENGTH
 from users.models import Organization
 
@@ -86,9 +87,8 @@ class ApplicationSerializer(BaseSerializer):
         choices=GRANT_TYPES, help_text="Set on create; cannot be changed afterwards."
     )
     skip_authorization = serializers.BooleanField(required=False, default=False)
-    organization = PrimaryKeyField(
-        queryset=Organization.objects.all(), help_text="Set on create; cannot be changed afterwards."
-    )
+    # Among the organizations the requester can see: one they cannot is answered as missing.
+    organization = VisibleRelatedField(model=Organization, help_text="Set on create; cannot be changed afterwards.")
 
     class Meta:
         model = Application

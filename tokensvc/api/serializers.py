@@ -90,6 +90,9 @@ class BaseSerializer(serializers.ModelSerializer):
     detail_view = ""
     # {"organization": ("id", "name", "description")}: summaries of foreign keys.
     summary = {}
+    # {"actor": ("id", "username")}: the fields of related objects that lists may filter and
+    # order on (tokensvc/api/filters.py). None means those of `summary`, which the caller is shown.
+    filter_relations = None
     # Fields that may be written on create but never changed afterwards.
     immutable_fields = ()
 

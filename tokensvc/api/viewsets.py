@@ -125,6 +125,8 @@ class SubListView(ParentMixin, ListView):
 
 class SubListCreateView(ParentMixin, ListCreateView):
     def create(self, request, *args, **kwargs):
+        # A parent the requester cannot see is a 404 before anything else is said about the request.
+        self.get_parent()
         # Refuse early, before validating the body, when the parent alone rules it out.
         enforce(request, "add", self.access_model, data=self.creation_defaults())
         return super().create(request, *args, **kwargs)
@@ -162,7 +164,7 @@ class AssociationView(SubListView):
         enforce(request, "associate", self.parent_model, obj=parent)
         serializer = AssociateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        target = self.get_association_target(serializer.validated_data["id"])
+        target = self.get_association_target(serializer.validated_data["id"], serializer.validated_data["disassociate"])
         data = {"target": target, "disassociate": serializer.validated_data["disassociate"], "relation": self.relation}
         enforce(request, "associate", self.parent_model, obj=parent, data=data)
         with transaction.atomic():
@@ -174,8 +176,17 @@ class AssociationView(SubListView):
 
     relation = ""
 
-    def get_association_target(self, pk: int):
+    def get_association_target(self, pk: int, disassociate: bool = False):
+        """The object named by id. Associating may name any object (the parent's policy decides);
+        disassociating only one this list shows, and any other reads as not being in it, so that
+        removing nothing tells nobody which ids exist."""
         model = self.access_model
+        if disassociate:
+            target = self.get_queryset().filter(pk=pk).first()
+            if target is None:
+                message = f"{model._meta.verbose_name.capitalize()} {pk} is not in this list."
+                raise serializers.ValidationError({"id": [message]})
+            return target
         try:
             return model._default_manager.get(pk=pk)
         except model.DoesNotExist:
