@@ -1,10 +1,11 @@
 """Writes for users, organizations and memberships; each records its activity."""
 
 from django.db import transaction
-from oauth2_provider.models import get_access_token_model, get_refresh_token_model
+from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
 
-from oauth.revocation import revoke_access_tokens, revoke_refresh_tokens
+from oauth.revocation import revoke_access_tokens, revoke_grants, revoke_refresh_tokens
 from tokensvc import activity
+from tokensvc.transactions import retrying
 
 from .models import Membership, Organization, User
 from .roles import Role
@@ -42,7 +43,11 @@ def user_create(*, actor, password: str | None = None, **fields) -> User:
 
 @transaction.atomic
 def user_update(*, actor, user: User, data: dict) -> User:
-    was_active = user.is_active
+    # The row is locked first (the lock order of tokens/locks.py) and `is_active` read from
+    # it: whatever mints a token locks the same row, so it either commits before this
+    # deactivation, whose revocation then finds its token, or waits and finds the user inactive.
+    locked = User.objects.select_for_update(no_key=True).filter(pk=user.pk).first()
+    was_active = locked.is_active if locked is not None else user.is_active
     data = dict(data)
     password = data.pop("password", None)
     with activity.recording_update(
@@ -62,10 +67,11 @@ def user_update(*, actor, user: User, data: dict) -> User:
             refresh_tokens=get_refresh_token_model().objects.filter(user=user),
             reason="user deactivated",
         )
+        revoke_grants(get_grant_model().objects.filter(user=user))
     return user
 
 
-@transaction.atomic
+@retrying
 def user_tokens_revoke(*, actor, access_tokens, refresh_tokens, reason: str) -> int:
     """Revoke, set-based, every live token of the given querysets; return how many access tokens.
 

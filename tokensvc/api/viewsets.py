@@ -13,6 +13,8 @@ from django.shortcuts import get_object_or_404
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
+from tokensvc.transactions import run_atomic
+
 from . import access
 from .permissions import enforce
 from .serializers import IdField, is_id
@@ -79,12 +81,17 @@ class DetailView(AccessMixin, generics.RetrieveUpdateDestroyAPIView):
 
     def perform_update(self, serializer):
         enforce(self.request, "change", self.access_model, obj=serializer.instance, data=serializer.validated_data)
-        with transaction.atomic():
-            serializer.instance = self.update_object(serializer.instance, serializer.validated_data)
+        # A deadlock victim is run again from the stored row (an update may revoke tokens, which
+        # takes many locks); the instance the first attempt changed in memory is reloaded first.
+        serializer.instance = run_atomic(
+            self.update_object,
+            serializer.instance,
+            serializer.validated_data,
+            before_retry=serializer.instance.refresh_from_db,
+        )
 
     def perform_destroy(self, instance):
-        with transaction.atomic():
-            self.delete_object(instance)
+        run_atomic(self.delete_object, instance, before_retry=instance.refresh_from_db)
 
 
 class ReadOnlyDetailView(AccessMixin, generics.RetrieveAPIView):
