@@ -1,5 +1,6 @@
 """Writes for users, organizations and memberships; each records its activity."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
@@ -20,10 +21,37 @@ USER_AUDITED_FIELDS = (
 )
 ORGANIZATION_AUDITED_FIELDS = ("name", "description")
 
+CURRENT_PASSWORD_MISSING = "Your current password is required to change your password."
+CURRENT_PASSWORD_WRONG = "Your current password is not correct."
+
+
+def external_password_refusal(provider: str) -> str:
+    return (
+        f"Users of an external authentication provider ({provider}) have no local password: "
+        "they sign in through their provider only."
+    )
+
+
+def _check_password_change(*, actor, user: User, current_password: str | None) -> None:
+    """Refuse a new password for an external account, or for one's own account without the current one.
+
+    Whether the request may change the password at all (never one's own with a token) is
+    decided before, by UserAccess.can_change.
+    """
+    if user.is_external:
+        raise ValidationError({"password": [external_password_refusal(user.external_account)]})
+    if actor is not None and actor.pk == user.pk:
+        if not current_password:
+            raise ValidationError({"current_password": [CURRENT_PASSWORD_MISSING]})
+        if not user.check_password(current_password):
+            raise ValidationError({"current_password": [CURRENT_PASSWORD_WRONG]})
+
 
 @transaction.atomic
 def user_create(*, actor, password: str | None = None, **fields) -> User:
     user = User(**fields)
+    if password and user.is_external:
+        raise ValidationError({"password": [external_password_refusal(user.external_account)]})
     if password:
         user.set_password(password)
     else:
@@ -41,10 +69,13 @@ def user_create(*, actor, password: str | None = None, **fields) -> User:
 
 
 @transaction.atomic
-def user_update(*, actor, user: User, data: dict) -> User:
+def user_update(*, actor, user: User, data: dict, current_password: str | None = None) -> User:
+    """Change `user`. A new password for one's own account needs `current_password`; see UserAccess."""
     was_active = user.is_active
     data = dict(data)
     password = data.pop("password", None)
+    if password is not None:
+        _check_password_change(actor=actor, user=user, current_password=current_password)
     with activity.recording_update(
         actor=actor, obj=user, object_type="user", fields=USER_AUDITED_FIELDS, subject_user_id=user.pk
     ) as notes:
@@ -52,7 +83,11 @@ def user_update(*, actor, user: User, data: dict) -> User:
             setattr(user, name, value)
         if password:
             user.set_password(password)
-            notes["password"] = "changed"
+            notes["password"] = "changed"  # recorded as "hidden": never the value
+            if actor is not None and actor.pk != user.pk:
+                notes["password_reset"] = f"{actor.get_username()} reset the password of {user.get_username()}"
+        # Every session of the user checks a hash of the password, so a new password ends
+        # them all; the view keeps the one that made the change (if it was a session).
         user.save()
     if was_active and not user.is_active:
         # A deactivated account keeps no credential that could outlive a reactivation.
