@@ -118,3 +118,18 @@ def client_for(db):
 @pytest.fixture
 def admin_client(client_for, superuser):
     return client_for(superuser)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite, a test database in a file rather than in memory.
+
+    An in-memory database is shared between threads through SQLite's shared cache, whose
+    table locks fail at once ("database table is locked") instead of waiting; the tests that
+    run requests from several threads need each thread to wait its turn as the service does.
+    """
+    from django.conf import settings as django_settings
+
+    database = django_settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")

@@ -4,11 +4,13 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
 
 from tokensvc.api.serializers import BaseSerializer
 from tokensvc.api.viewsets import is_id
 
 from .models import Organization, User
+from .services import ORGANIZATION_NAME_TAKEN
 
 
 class UserSerializer(BaseSerializer):
@@ -110,7 +112,11 @@ class OrganizationSerializer(BaseSerializer):
         model = Organization
         fields = BaseSerializer.base_fields + ("name", "description")
         extra_kwargs = {
-            "name": {"help_text": "Unique name of the organization."},
+            "name": {
+                "help_text": "Unique name of the organization.",
+                # The same words as the services' answer when a concurrent write takes the name first.
+                "validators": [UniqueValidator(Organization.objects.all(), message=ORGANIZATION_NAME_TAKEN)],
+            },
             "description": {"help_text": "Optional free text."},
         }
 

@@ -1,7 +1,7 @@
 """Writes for users, organizations and memberships; each records its activity."""
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
 from oauth.revocation import revoke_access_tokens, revoke_refresh_tokens
@@ -21,6 +21,8 @@ USER_AUDITED_FIELDS = (
 )
 ORGANIZATION_AUDITED_FIELDS = ("name", "description")
 
+USERNAME_TAKEN = "A user with that username already exists."
+ORGANIZATION_NAME_TAKEN = "An organization with that name already exists."
 CURRENT_PASSWORD_MISSING = "Your current password is required to change your password."
 CURRENT_PASSWORD_WRONG = "Your current password is not correct."
 
@@ -30,6 +32,25 @@ def external_password_refusal(provider: str) -> str:
         f"Users of an external authentication provider ({provider}) have no local password: "
         "they sign in through their provider only."
     )
+
+
+def _save_unique(obj, *, field: str, message: str) -> None:
+    """Save `obj`; a unique `field` already taken, also by a concurrent write that won, is a 400 naming it.
+
+    The serializer's uniqueness check runs before the write, outside its transaction, so two
+    requests can both pass it; the database's unique constraint then decides, and the loser's
+    IntegrityError becomes the same 400 as the check's.
+    """
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError:
+        taken = type(obj)._default_manager.filter(**{field: getattr(obj, field)})
+        if obj.pk is not None:
+            taken = taken.exclude(pk=obj.pk)
+        if not taken.exists():
+            raise
+        raise ValidationError({field: [message]}) from None
 
 
 def _check_password_change(*, actor, user: User, current_password: str | None) -> None:
@@ -56,7 +77,7 @@ def user_create(*, actor, password: str | None = None, **fields) -> User:
         user.set_password(password)
     else:
         user.set_unusable_password()
-    user.save()
+    _save_unique(user, field="username", message=USERNAME_TAKEN)
     activity.record(
         actor=actor,
         operation="create",
@@ -88,7 +109,7 @@ def user_update(*, actor, user: User, data: dict, current_password: str | None =
                 notes["password_reset"] = f"{actor.get_username()} reset the password of {user.get_username()}"
         # Every session of the user checks a hash of the password, so a new password ends
         # them all; the view keeps the one that made the change (if it was a session).
-        user.save()
+        _save_unique(user, field="username", message=USERNAME_TAKEN)
     if was_active and not user.is_active:
         # A deactivated account keeps no credential that could outlive a reactivation.
         user_tokens_revoke(
@@ -120,7 +141,8 @@ def user_delete(*, actor, user: User) -> None:
 
 @transaction.atomic
 def organization_create(*, actor, **fields) -> Organization:
-    organization = Organization.objects.create(**fields)
+    organization = Organization(**fields)
+    _save_unique(organization, field="name", message=ORGANIZATION_NAME_TAKEN)
     activity.record(
         actor=actor,
         operation="create",
@@ -143,7 +165,7 @@ def organization_update(*, actor, organization: Organization, data: dict) -> Org
     ):
         for name, value in data.items():
             setattr(organization, name, value)
-        organization.save()
+        _save_unique(organization, field="name", message=ORGANIZATION_NAME_TAKEN)
     return organization
 
 
@@ -162,6 +184,8 @@ def organization_delete(*, actor, organization: Organization) -> None:
 @transaction.atomic
 def membership_grant(*, actor, organization: Organization, user: User, role: Role) -> bool:
     """Give `user` `role` in `organization`; False when they already held it."""
+    # Two concurrent grants of one role: the unique constraint refuses the second insert (in a
+    # savepoint), and get_or_create then finds the first one's row, so the loser is a no-op.
     _, created = Membership.objects.get_or_create(organization=organization, user=user, role=role)
     if created:
         activity.record(
