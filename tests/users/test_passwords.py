@@ -292,3 +292,14 @@ def test_other_changes_keep_every_session(plain_user):
     assert _patch(laptop, plain_user, {"first_name": "Ada"}).status_code == 200
 
     assert _me(laptop) == _me(phone) == 200
+
+
+@pytest.mark.parametrize("field", ["password", "current_password"])
+@pytest.mark.parametrize("value", ["nul\x00byte-Pass-1", "x" * 129], ids=["nul", "too-long"])
+def test_hostile_password_values_are_a_400_naming_the_field(plain_user, field, value):
+    body = {"password": NEW, "current_password": factories.PASSWORD, field: value}
+
+    response = _basic("plain", factories.PASSWORD).patch(f"/api/v2/users/{plain_user.pk}/", body, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
