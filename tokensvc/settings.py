@@ -118,7 +118,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "users.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    # Username and password, for local accounts only (external ones sign in through their provider).
+    "users.backends.LocalPasswordBackend",
     "users.sso.ExternalHeaderBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
