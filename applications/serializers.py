@@ -9,7 +9,9 @@ from rest_framework import serializers
 
 from tokens.models import AccessToken
 from tokensvc.api import access
+from tokensvc.api.relations import VisibleRelatedField
 from tokensvc.api.serializers import SECRET_PLACEHOLDER, BaseSerializer
+from tokensvc.limits import DESCRIPTION_MAX_LENGTH, REDIRECT_URIS_MAX_LENGTH
 from users.models import Organization
 
 from .models import Application
@@ -68,7 +70,7 @@ class ApplicationSerializer(BaseSerializer):
     immutable_fields = ("organization", "authorization_grant_type")
 
     name = serializers.CharField(max_length=255, help_text="A human-readable name, unique in the organization.")
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=DESCRIPTION_MAX_LENGTH)
     client_id = serializers.CharField(read_only=True, help_text="Generated; never editable.")
     client_secret = serializers.SerializerMethodField(
         help_text="Generated; shown only in the create response of a confidential application."
@@ -78,15 +80,15 @@ class ApplicationSerializer(BaseSerializer):
         required=False,
         allow_blank=True,
         default="",
+        max_length=REDIRECT_URIS_MAX_LENGTH,
         help_text="Space-separated absolute http(s) URLs; required for the authorization-code grant type.",
     )
     authorization_grant_type = serializers.ChoiceField(
         choices=GRANT_TYPES, help_text="Set on create; cannot be changed afterwards."
     )
     skip_authorization = serializers.BooleanField(required=False, default=False)
-    organization = serializers.PrimaryKeyRelatedField(
-        queryset=Organization.objects.all(), help_text="Set on create; cannot be changed afterwards."
-    )
+    # Among the organizations the requester can see: one they cannot is answered as missing.
+    organization = VisibleRelatedField(model=Organization, help_text="Set on create; cannot be changed afterwards.")
     is_resource_server = serializers.BooleanField(
         required=False,
         help_text="May introspect tokens issued to others at /api/o/introspect/. Set by a system administrator only.",

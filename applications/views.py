@@ -52,8 +52,13 @@ class OrganizationApplications(ApplicationViewMixin, viewsets.SubListCreateView)
         return {**super().get_serializer_context(), "organization": self.get_parent()}
 
 
-class UserApplications(ApplicationViewMixin, viewsets.SubListView):
-    """Applications of the organizations where user {pk} holds a role, as far as the requester sees them."""
+class UserApplications(ApplicationViewMixin, viewsets.SubListCreateView):
+    """Applications of the organizations where user {pk} holds a role, as far as the requester sees them.
+
+    POST creates an application exactly as POST /applications/ does: the organization comes
+    from the body, and only the requester's rights in it count. User {pk} only has to be
+    visible to the requester (404 otherwise); the application does not depend on them.
+    """
 
     parent_model = User
     parent_lookup_alternate = "username"

@@ -1,4 +1,4 @@
-"""Bearer token authentication for the API (RFC 6750, header only).
+"""Bearer token (RFC 6750, header only) and HTTP Basic authentication for the API.
 
 The presented value is looked up by its SHA-256 digest, the only form stored. Unknown,
 expired or revoked tokens are a 401 whose challenge says `error="invalid_token"`.
@@ -11,6 +11,7 @@ once per token per REUSE_RECORD_INTERVAL, so that replaying it cannot flood the 
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -114,3 +115,19 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if message:
             return f'{REALM}, error="invalid_token", error_description="{message}"'
         return REALM
+
+
+class BasicAuthentication(authentication.BasicAuthentication):
+    """HTTP Basic, refusing credentials no account can have before they reach a query.
+
+    A user name or password holding a NUL character is a 400 (PostgreSQL cannot compare such
+    text); a user name longer than any account's is refused as invalid without a lookup.
+    """
+
+    def authenticate_credentials(self, userid, password, request=None):
+        if "\x00" in userid or "\x00" in password:
+            raise exceptions.ParseError("The credentials in the Authorization header contain a NUL character.")
+        model = get_user_model()
+        if len(userid) > model._meta.get_field(model.USERNAME_FIELD).max_length:
+            raise exceptions.AuthenticationFailed("Invalid username/password.")
+        return super().authenticate_credentials(userid, password, request)

@@ -3,7 +3,9 @@
 What it adds to the toolkit's validator:
 - every grant refuses users of an external authentication provider while
   ALLOW_OAUTH2_FOR_EXTERNAL_USERS is off (tokens/rules.py words the refusal);
-- minted access tokens carry their `token_hint` and an activity record;
+- minted access tokens carry their `token_hint` and an activity record; minting locks the
+  user's row first and re-reads `is_active` (the lock order of tokens/locks.py), so no
+  grant mints a token behind a deactivation;
 - lifetimes of refresh tokens and authorization codes come from the runtime settings;
 - authorization codes are stored as their SHA-256 digest, like token values, and looked up
   by it; a code is consumed in the transaction that saves its tokens, so of several
@@ -24,6 +26,7 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors
 
+from tokens.locks import InactiveUser, lock_active_user
 from tokens.models import AccessToken, Grant, IssuedVia, RefreshToken
 from tokens.rules import external_user_denial
 from tokens.services import TOKEN_AUDITED_FIELDS, token_revoke
@@ -34,6 +37,8 @@ from .revocation import revoke_family
 
 # How a token minted by each grant was obtained; a refresh inherits from its predecessor.
 GRANT_ISSUANCE = {"password": IssuedVia.PASSWORD, "authorization_code": IssuedVia.AUTHORIZATION_CODE}
+# The grants that mint a token for a user (client credentials mint none).
+GRANT_OWNERS = frozenset({"password", "authorization_code", "refresh_token"})
 
 
 def _code_digest(code) -> str:
@@ -184,8 +189,26 @@ class Validator(OAuth2Validator):
 
     # Minting --------------------------------------------------------------------
 
+    def lock_active_owner(self, request):
+        """Lock the owner's row before anything is minted and re-read `is_active` (tokens/locks.py).
+
+        Validation read the user without a lock; a deactivation committing since has revoked
+        their tokens, and this grant must not mint a new one behind it.
+        """
+        user = getattr(request, "user", None)
+        if request.grant_type not in GRANT_OWNERS or user is None or user.pk is None:
+            return
+        try:
+            lock_active_user(user.pk)
+        except InactiveUser:
+            raise errors.InvalidGrantError(description="The user is inactive.", request=request) from None
+
     def _save_bearer_token(self, token, request, *args, **kwargs):
+        self.lock_active_owner(request)
         rt = getattr(request, "refresh_token_instance", None)
+        if token.get("refresh_token") and isinstance(rt, RefreshToken) and rt.access_token_id is not None:
+            # Step 2 of the lock order, before the refresh token below: the access token it replaces.
+            AccessToken.objects.select_for_update().filter(pk=rt.access_token_id).exists()
         # Validation read the refresh token without a lock; a concurrent refresh or a revocation
         # may have won since. Re-read it under the lock the toolkit then takes, so a used or
         # revoked refresh token never mints anything.

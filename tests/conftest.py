@@ -122,15 +122,14 @@ def admin_client(client_for, superuser):
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
-    """On SQLite, test in a file rather than in shared-cache memory.
+    """On SQLite, a test database in a file rather than in memory.
 
-    Threads of a concurrency test each open their own connection. To a shared-cache
-    in-memory database SQLite answers a second writer with "database table is locked" at
-    once, without waiting; a file (WAL, BEGIN IMMEDIATE, busy timeout) makes writers queue
-    as they do in production, so races can be tested on SQLite too.
+    An in-memory database is shared between threads through SQLite's shared cache, whose
+    table locks fail at once ("database table is locked") instead of waiting; the tests that
+    run requests from several threads need each thread to wait its turn as the service does.
     """
-    from django.conf import settings
+    from django.conf import settings as django_settings
 
-    database = settings.DATABASES["default"]
+    database = django_settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.sqlite3":
-        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("sqlite") / "test.sqlite3")
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")

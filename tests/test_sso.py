@@ -1,5 +1,8 @@
 """Login through a trusted single-sign-on proxy header: off by default, external accounts only."""
 
+import base64
+import re
+
 import pytest
 from django.test import Client
 
@@ -104,7 +107,7 @@ def test_a_session_from_the_header_ends_without_it(sso):
 
 def test_a_password_session_is_not_ended_by_the_missing_header(sso, plain_user):
     browser = Client()
-    browser.force_login(plain_user, backend="django.contrib.auth.backends.ModelBackend")
+    browser.force_login(plain_user, backend="users.backends.LocalPasswordBackend")
 
     assert _me(browser).status_code == 200
 
@@ -151,3 +154,114 @@ def test_trusting_every_peer_is_an_explicit_choice(sso):
     response = _me(Client(), REMOTE_ADDR="203.0.113.9", **{HEADER: "eve"})
     assert response.status_code == 200
     assert response.json()["results"][0]["external_account"] == "sso"
+
+
+# External accounts have no local password ------------------------------------------
+
+EXTERNAL_RULE = (
+    "Users of an external authentication provider (sso) have no local password: "
+    "they sign in through their provider only."
+)
+
+
+def _basic(username, password):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Basic " + base64.b64encode(f"{username}:{password}".encode()).decode())
+    return client
+
+
+@pytest.mark.parametrize("auth", ["bearer", "basic", "session"])
+def test_not_even_a_superuser_gives_an_external_account_a_password(client_for, superuser, auth):
+    eve = factories.user("eve", external_account="sso")
+    eve.set_unusable_password()
+    eve.save()
+
+    response = client_for(superuser, auth=auth).patch(
+        f"/api/v2/users/{eve.pk}/", {"password": "Local-Pass-123"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"password": [EXTERNAL_RULE]}
+    eve.refresh_from_db()
+    assert not eve.has_usable_password()
+    assert _basic("eve", "Local-Pass-123").get("/api/v2/me/").status_code == 401
+
+
+def test_an_external_user_cannot_set_a_password_for_themselves(sso):
+    browser = Client()
+    assert _me(browser, **{HEADER: "eve"}).status_code == 200
+    eve = User.objects.get(username="eve")
+
+    response = browser.patch(
+        f"/api/v2/users/{eve.pk}/",
+        {"password": "Local-Pass-123", "current_password": ""},
+        content_type="application/json",
+        **{HEADER: "eve"},
+    )
+
+    assert response.status_code == 400
+    assert response.json() == {"password": [EXTERNAL_RULE]}
+    eve.refresh_from_db()
+    assert not eve.has_usable_password()
+
+
+@pytest.fixture
+def external_with_a_stored_password(db):
+    """An external account that somehow holds a usable local password hash."""
+    eve = factories.user("eve", external_account="sso")
+    assert eve.has_usable_password() and eve.check_password(factories.PASSWORD)
+    return eve
+
+
+def test_basic_auth_refuses_an_external_account_whatever_its_stored_hash(external_with_a_stored_password):
+    assert _basic("eve", factories.PASSWORD).get("/api/v2/me/").status_code == 401
+
+
+def test_the_login_form_refuses_an_external_account_whatever_its_stored_hash(external_with_a_stored_password):
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get("/api/login/").content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+
+    response = browser.post(
+        "/api/login/", {"username": "eve", "password": factories.PASSWORD, "csrfmiddlewaretoken": token}
+    )
+
+    assert response.status_code == 200  # the form again, with its error
+    assert "_auth_user_id" not in browser.session
+    assert _me(browser).status_code == 401
+
+
+@pytest.mark.parametrize("allowed", [True, False], ids=["oauth2-for-external-on", "oauth2-for-external-off"])
+def test_the_password_grant_refuses_an_external_account_whatever_its_stored_hash(
+    external_with_a_stored_password, org, allowed
+):
+    from tests.oauth.helpers import app_with_secret, password_grant
+    from tokens.models import AccessToken
+    from tokensvc import runtime
+
+    runtime.update({"ALLOW_OAUTH2_FOR_EXTERNAL_USERS": allowed})
+    app, secret = app_with_secret(org)
+
+    response = password_grant(app, secret, external_with_a_stored_password)
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
+    assert not AccessToken.objects.filter(user=external_with_a_stored_password).exists()
+
+
+def test_a_password_session_of_an_external_account_stops_authenticating(external_with_a_stored_password):
+    browser = Client()
+    browser.force_login(external_with_a_stored_password, backend="users.backends.LocalPasswordBackend")
+
+    assert _me(browser).status_code == 401
+
+
+def test_the_same_paths_still_sign_in_a_local_account(plain_user, org):
+    from tests.oauth.helpers import app_with_secret, password_grant
+
+    assert _basic("plain", factories.PASSWORD).get("/api/v2/me/").status_code == 200
+    assert Client().login(username="plain", password=factories.PASSWORD)
+    app, secret = app_with_secret(org)
+    assert password_grant(app, secret, plain_user).status_code == 200

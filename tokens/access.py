@@ -10,9 +10,12 @@ from tokensvc.api.access import BaseAccess, register, registered
 from users.roles import Perm
 
 from .models import AccessToken
-from .rules import external_user_denial, interactive_auth_denial
+from .rules import external_user_denial, interactive_auth_denial, widens_scope
 
 CREATE_FOR_OTHERS_MESSAGE = "Tokens can only be created for yourself; you cannot create a token for another user."
+WIDEN_OTHERS_MESSAGE = (
+    "Only the token's owner can widen its scope; an organization admin can describe, narrow or revoke it."
+)
 
 
 @register
@@ -31,11 +34,19 @@ class AccessTokenAccess(BaseAccess):
     - Anyone may create a token for themselves only: a personal access token, or a token of
       an application they can see. Users of an external authentication provider create no
       token while ALLOW_OAUTH2_FOR_EXTERNAL_USERS is off.
-    - Only the owner of a token, or a system administrator, may rotate it or renew it (change
-      `expires`): rotation hands out the new value and renewal extends a credential, so an
-      organization admin, who may revoke members' application tokens, may do neither. The
-      new token keeps the owner. Rotating a revoked or expired token is bad input (400), not
-      a matter of rights, so the tombstone check does not apply to rotation.
+    - Anything that lets a token do more than it can belongs to its owner or a system
+      administrator: widening its scope (a scope is wider when it grants a right the current
+      one does not; `write` implies `read`, so `write` and `read write` are the same), renewing
+      it (any change of `expires`) and rotating it (which hands out a new value). The new
+      token of a rotation keeps the owner.
+    - An organization admin who manages a token they do not own may see it, change its
+      `description`, narrow its scope (`write` to `read`: less than revoking, which they may
+      do anyway) or restate it (`write` as `read write`), and revoke it; nothing else. The
+      same holds for a superuser's token of the organization's applications. A change is
+      judged against the token as the request saw it; if the token changed meanwhile, the
+      write is refused rather than applied to a token nobody judged (tokens/services.py).
+    - Rotating a revoked or expired token is bad input (400), not a matter of rights, so the
+      tombstone check does not apply to rotation.
     - Rotating and renewing follow the rules of creating: an owner from an external
       authentication provider may not while ALLOW_OAUTH2_FOR_EXTERNAL_USERS is off.
     - While TOKEN_CREATION_REQUIRES_INTERACTIVE_AUTH is on, creating, rotating and renewing
@@ -98,9 +109,15 @@ class AccessTokenAccess(BaseAccess):
     def can_change(self, obj=None, data=None):
         if not self._manages(obj):
             return False
-        if obj is not None and data and "expires" in data and data["expires"] != obj.expires:
+        if obj is None or not data:
+            return True
+        if "expires" in data and data["expires"] != obj.expires:
             # A renewal mints lifetime as surely as a new token does.
-            return self._mint_denial(obj, "renew") or True
+            denial = self._mint_denial(obj, "renew")
+            if denial:
+                return denial
+        if "scope" in data and widens_scope(obj.scope, data["scope"]) and not self._owns(obj):
+            return WIDEN_OTHERS_MESSAGE
         return True
 
     def can_rotate(self, obj=None, data=None):
@@ -108,9 +125,13 @@ class AccessTokenAccess(BaseAccess):
             return False
         return self._mint_denial(obj, "rotate") or True
 
+    def _owns(self, obj) -> bool:
+        """The owner, or a system administrator, who may do to a token whatever its owner may."""
+        return self.is_superuser or obj.user_id == self.user.pk
+
     def _mint_denial(self, obj, verb: str) -> str | None:
         """Why the user may not give `obj` a new value or a longer life, or None."""
-        if obj.user_id != self.user.pk and not self.is_superuser:
+        if not self._owns(obj):
             return f"Only the token's owner can {verb} it; an organization admin can revoke it."
         return external_user_denial(obj.user) or interactive_auth_denial(self.credential)
 

@@ -91,16 +91,21 @@ class AccessToken(AbstractAccessToken):
     def is_valid(self, scopes=None):
         return not self.is_revoked and super().is_valid(scopes)
 
-    def revoke(self, by=None):
-        """Revoke by tombstone: the row stays (for `?status=revoked` and audit) but never authenticates."""
+    def revoke(self, by=None) -> bool:
+        """Revoke by tombstone: the row stays (for `?status=revoked` and audit) but never authenticates.
+
+        True only for the call that revoked it: the UPDATE is conditional, so of concurrent
+        calls on stale instances exactly one changes the row.
+        """
         if self.revoked_at is not None:
-            return
+            return False
         now = timezone.now()
         updated = AccessToken.objects.filter(pk=self.pk, revoked_at__isnull=True).update(
             revoked_at=now, revoked_by=by, updated=now
         )
         if updated:
             self.revoked_at, self.revoked_by, self.updated = now, by, now
+        return bool(updated)
 
 
 class RefreshToken(AbstractRefreshToken):

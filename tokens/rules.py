@@ -1,6 +1,7 @@
 """Rules on obtaining tokens: who may hold one at all, and which credentials may mint or extend them."""
 
 from tokensvc import runtime
+from tokensvc.api.scopes import READ, WRITE
 
 
 def external_user_denial(user) -> str | None:
@@ -45,3 +46,16 @@ def interactive_auth_denial(credential) -> str | None:
     if issued_via in INTERACTIVE_ISSUANCE:
         return None
     return INTERACTIVE_AUTH_MESSAGE.format(kind=CREDENTIAL_KINDS.get(issued_via, "a non-interactive token"))
+
+
+def scope_rights(scope: str) -> frozenset[str]:
+    """What a scope string lets a token do: `write` implies `read`, so "write" and "read write" are equal."""
+    words = set((scope or "").split())
+    if WRITE in words:
+        words.add(READ)
+    return frozenset(words)
+
+
+def widens_scope(current: str, proposed: str) -> bool:
+    """Would `proposed` let a token do anything `current` does not? Narrowing or restating is not widening."""
+    return not scope_rights(proposed) <= scope_rights(current)

@@ -23,7 +23,7 @@ from django.urls import reverse
 from oauth2_provider.models import get_application_model
 from rest_framework import serializers
 
-from tokensvc.api import access
+from tokensvc.api.relations import VisibleRelatedField
 from tokensvc.api.scopes import SCOPE_FORMAT_MESSAGE, WRITE, is_valid_scope
 from tokensvc.api.serializers import SECRET_PLACEHOLDER, BaseSerializer
 
@@ -54,11 +54,10 @@ class ScopeField(serializers.Field):
         return value
 
 
-class VisibleApplicationField(serializers.PrimaryKeyRelatedField):
+class VisibleApplicationField(VisibleRelatedField):
     """An application id, looked up among the applications the requester can see."""
 
-    def get_queryset(self):
-        return access.visible(self.context["request"], get_application_model())
+    model = get_application_model()
 
 
 def token_any_status_url(pk: int) -> str:

@@ -1,4 +1,9 @@
-"""Writes for tokens: issuing, updating, rotating and revoking; each records its activity without secrets."""
+"""Writes for tokens: issuing, updating, rotating and revoking; each records its activity without secrets.
+
+Each write locks rows in the order of tokens/locks.py (the owner's user row, then access
+tokens, then refresh tokens), and minting re-reads the locked owner: an inactive user gets
+no token, whichever path asks.
+"""
 
 import uuid
 from dataclasses import dataclass
@@ -11,6 +16,7 @@ from oauth2_provider.models import set_token_value
 
 from tokensvc import activity, runtime, tokenformat
 
+from .locks import lock_active_user, lock_user
 from .models import AccessToken, IssuedVia, RefreshToken
 
 TOKEN_AUDITED_FIELDS = ("description", "scope", "expires")
@@ -55,7 +61,11 @@ def token_issue(
     used refresh token revokes everything descended from it. A rotation starts a new family
     on purpose: whoever holds a leaked, rotated-away refresh token must not be able to revoke
     the owner's successor by replaying it.
+
+    Raises InactiveUser (a PermissionDenied) when the owner is inactive, read under the lock
+    of their row, so a deactivation committing meanwhile is either waited for or revokes this token.
     """
+    lock_active_user(user.pk)
     value = tokenformat.generate(tokenformat.ACCESS if application else tokenformat.PERSONAL)
     token = AccessToken(
         user=user,
@@ -92,9 +102,28 @@ def token_issue(
     return IssuedToken(token=token, value=value, refresh_value=refresh_value)
 
 
+class TokenRevoked(Exception):
+    """The token was revoked before this write could change it: it is gone (404)."""
+
+
+class TokenChanged(Exception):
+    """The token changed after the request read it; the write was judged on a state that is no more."""
+
+
 @transaction.atomic
 def token_update(*, actor, token: AccessToken, data: dict) -> AccessToken:
-    """Change the editable fields of a token (description, scope); record what changed."""
+    """Change the editable fields of a token (description, scope, expires); record what changed.
+
+    `token` is the instance the access policy judged. Its row is locked and compared with it:
+    if another request revoked the token meanwhile, TokenRevoked; if it changed the scope,
+    expiry or owner, TokenChanged, so that (say) an admin's "no wider than now" is never
+    applied to a scope the owner has narrowed since.
+    """
+    current = AccessToken.objects.select_for_update().filter(pk=token.pk).first()
+    if current is None or current.revoked_at is not None:
+        raise TokenRevoked()
+    if any(getattr(current, name) != getattr(token, name) for name in ("scope", "expires", "user_id")):
+        raise TokenChanged()
     editable = {name: value for name, value in data.items() if name in TOKEN_EDITABLE_FIELDS}
     with activity.recording_update(
         actor=actor,
@@ -113,13 +142,20 @@ def token_update(*, actor, token: AccessToken, data: dict) -> AccessToken:
 
 @transaction.atomic
 def token_revoke(*, actor, token: AccessToken) -> bool:
-    """Revoke a token and its refresh token; False when it was already revoked."""
+    """Revoke a token and its refresh token; False when it was already revoked, by anyone, even just now.
+
+    `token` may be stale (read before a concurrent revocation committed): the tombstone is
+    written by a conditional UPDATE, and only the request whose UPDATE changed the row
+    records the revocation, so of simultaneous revocations exactly one counts.
+    """
     if token.revoked_at is not None:
         return False
+    lock_user(token.user_id)
     # The access token first, so the tombstone names who revoked it; the refresh token's own
     # revoke() then finds it revoked already and leaves it as it is.
-    token.revoke(by=actor if getattr(actor, "is_authenticated", False) else None)
-    for refresh in RefreshToken.objects.filter(access_token=token, revoked__isnull=True):
+    if not token.revoke(by=actor if getattr(actor, "is_authenticated", False) else None):
+        return False
+    for refresh in RefreshToken.objects.filter(access_token=token, revoked__isnull=True).order_by("pk"):
         refresh.revoke()
     activity.record(
         actor=actor,
@@ -145,7 +181,9 @@ def token_rotate(*, actor, token: AccessToken, expires: datetime) -> IssuedToken
     new one is issued, so exactly one of them works at any time. The row is locked first:
     of two rotations of the same token, the second finds it revoked and fails.
     """
-    # Re-read under the lock: the caller's instance may predate a concurrent rotation.
+    # Re-read under the lock (the owner's row first, tokens/locks.py): the caller's instance
+    # may predate a concurrent rotation.
+    lock_user(token.user_id)
     current = AccessToken.objects.select_for_update().get(pk=token.pk)
     if current.revoked_at is not None:
         raise ValidationError({"detail": [REVOKED_ROTATION_MESSAGE]})

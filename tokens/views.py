@@ -1,9 +1,10 @@
 """Thin views for access tokens: top-level, per application and per user."""
 
 from django.db import transaction
+from django.http import Http404
 from django.urls import reverse
 from oauth2_provider.models import get_application_model
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
 from tokensvc.api import access, viewsets
@@ -76,12 +77,25 @@ class TokenList(TokenListMixin, viewsets.ListCreateView):
     pass
 
 
+class TokenChangedConflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The token was changed by another request while this one was processed; read it again and retry."
+    default_code = "conflict"
+
+
 class TokenDetail(TokenViewMixin, viewsets.DetailView):
     def update_object(self, instance, data):
-        return services.token_update(actor=self.request.user, token=instance, data=data)
+        try:
+            return services.token_update(actor=self.request.user, token=instance, data=data)
+        except services.TokenRevoked:
+            raise Http404 from None
+        except services.TokenChanged:
+            raise TokenChangedConflict() from None
 
     def delete_object(self, instance):
-        services.token_revoke(actor=self.request.user, token=instance)
+        # Of simultaneous DELETEs one revokes; the others find a tombstone, which is gone (404).
+        if not services.token_revoke(actor=self.request.user, token=instance):
+            raise Http404
 
 
 class TokenRotate(TokenViewMixin, viewsets.ReadOnlyDetailView):

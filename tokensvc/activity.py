@@ -1,10 +1,16 @@
-"""Writing the activity stream. Values of secret fields are never recorded."""
+"""Writing the activity stream. Values of secret fields are never recorded; long text is shortened.
+
+Every change record copies old and new values, so a long text value would be stored again
+on each edit: a string longer than ACTIVITY_VALUE_MAX_LENGTH keeps its beginning and a note
+of its full length (e.g. "abc… (2400000 characters)").
+"""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.db import models
 
+from .limits import ACTIVITY_VALUE_MAX_LENGTH
 from .models import ActivityEntry
 from .secret_fields import SECRET_FIELDS
 
@@ -17,6 +23,17 @@ def _plain(value):
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     return str(value)
+
+
+def shortened(value):
+    """`value` with every string longer than ACTIVITY_VALUE_MAX_LENGTH cut, noting its length."""
+    if isinstance(value, str) and len(value) > ACTIVITY_VALUE_MAX_LENGTH:
+        return f"{value[:ACTIVITY_VALUE_MAX_LENGTH]}… ({len(value)} characters)"
+    if isinstance(value, (list, tuple)):
+        return [shortened(item) for item in value]
+    if isinstance(value, dict):
+        return {shortened(key): shortened(item) for key, item in value.items()}
+    return value
 
 
 def snapshot(instance, fields) -> dict:
@@ -55,7 +72,7 @@ def entry(
     """An unsaved entry, with the values of secret fields hidden: for `record` and for bulk inserts."""
     safe_changes = {}
     for name, value in (changes or {}).items():
-        safe_changes[name] = "hidden" if name in SECRET_FIELDS else value
+        safe_changes[shortened(name)] = "hidden" if name in SECRET_FIELDS else shortened(value)
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
     return ActivityEntry(
         actor=actor if authenticated else None,

@@ -62,6 +62,9 @@ class ActivityEntrySerializer(BaseSerializer):
     type_name = "activity_stream"
     detail_view = "activity_stream_detail"
 
+    # The summary of the actor is built by hand; lists follow it only as far as it shows.
+    filter_relations = {"actor": ("id", "username")}
+
     # Entries have a timestamp, not created/modified.
     created = None
     modified = None
@@ -114,7 +117,7 @@ class ReadOnlyMixin:
 
     access_model = ActivityEntry
     serializer_class = ActivityEntrySerializer
-    search_fields = ("object_repr", "actor_username")
+    search_fields = ("object_repr", "actor__username")
 
 
 class ActivityStreamList(ReadOnlyMixin, viewsets.ListView):

@@ -7,7 +7,26 @@ change made through the API takes effect on the next request in every worker pro
 from django.conf import settings
 from django.db import transaction
 
+from .limits import MAX_LIFETIME_SECONDS
 from .models import ConfigValue
+
+# Settings that are added to and subtracted from the current time.
+SECONDS_KEYS = frozenset(
+    {
+        "ACCESS_TOKEN_EXPIRE_SECONDS",
+        "REFRESH_TOKEN_EXPIRE_SECONDS",
+        "AUTHORIZATION_CODE_EXPIRE_SECONDS",
+        "PAT_MAX_LIFETIME_SECONDS",
+        "PAT_DEFAULT_LIFETIME_SECONDS",
+    }
+)
+
+
+def bounded(key: str, value):
+    """A stored lifetime as it may be used: one stored under an older, wider bound reads as the bound."""
+    if key in SECONDS_KEYS and isinstance(value, int) and value > MAX_LIFETIME_SECONDS:
+        return MAX_LIFETIME_SECONDS
+    return value
 
 
 def defaults() -> dict:
@@ -29,7 +48,7 @@ def current() -> dict:
     """Every runtime setting, stored values over defaults."""
     values = defaults()
     for key, value in ConfigValue.objects.filter(key__in=list(values)).values_list("key", "value"):
-        values[key] = value
+        values[key] = bounded(key, value)
     return values
 
 
@@ -37,7 +56,7 @@ def get(key: str):
     if key not in defaults():
         raise KeyError(key)
     stored = list(ConfigValue.objects.filter(key=key).values_list("value", flat=True))
-    return stored[0] if stored else defaults()[key]
+    return bounded(key, stored[0]) if stored else defaults()[key]
 
 
 @transaction.atomic

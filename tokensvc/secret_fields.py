@@ -3,6 +3,7 @@
 SECRET_FIELDS = frozenset(
     {
         "password",
+        "current_password",
         "token",
         "token_checksum",
         "refresh_token",

@@ -6,6 +6,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from tokensvc.limits import MAX_LIFETIME_SECONDS
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -68,6 +70,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: NUL characters and undecodable form bodies never reach sessions, SSO or views.
+    "tokensvc.middleware.HostileInputMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -114,7 +118,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "users.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    # Username and password, for local accounts only (external ones sign in through their provider).
+    "users.backends.LocalPasswordBackend",
     "users.sso.ExternalHeaderBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -162,7 +167,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # The first class's challenge is the one sent with a 401.
         "oauth.authentication.BearerTokenAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        "oauth.authentication.BasicAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["tokensvc.api.permissions.AccessPermission"],
@@ -174,7 +179,7 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "tokensvc.api.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -218,11 +223,22 @@ OAUTH2_PROVIDER = {
     "OAUTH2_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": ["client_secret_basic", "client_secret_post", "none"],
 }
 
+# A lifetime is added to and subtracted from the current time: beyond the bound, dates overflow.
+for _name in ("ACCESS_TOKEN_EXPIRE_SECONDS", "REFRESH_TOKEN_EXPIRE_SECONDS", "AUTHORIZATION_CODE_EXPIRE_SECONDS"):
+    if not 1 <= OAUTH2_PROVIDER[_name] <= MAX_LIFETIME_SECONDS:
+        raise ImproperlyConfigured(f"{_name} must be between 1 and {MAX_LIFETIME_SECONDS} seconds.")
+
 # Defaults of the runtime settings (GET/PATCH /api/v2/settings/authentication/ overrides them).
 ALLOW_OAUTH2_FOR_EXTERNAL_USERS = env_bool("ALLOW_OAUTH2_FOR_EXTERNAL_USERS", False)
 TOKEN_CREATION_REQUIRES_INTERACTIVE_AUTH = env_bool("TOKEN_CREATION_REQUIRES_INTERACTIVE_AUTH", False)
 PAT_MAX_LIFETIME_SECONDS = env_int("PAT_MAX_LIFETIME_SECONDS", 0) or None
 PAT_DEFAULT_LIFETIME_SECONDS = env_int("PAT_DEFAULT_LIFETIME_SECONDS", 0) or None
+for _name, _value in (
+    ("PAT_MAX_LIFETIME_SECONDS", PAT_MAX_LIFETIME_SECONDS),
+    ("PAT_DEFAULT_LIFETIME_SECONDS", PAT_DEFAULT_LIFETIME_SECONDS),
+):
+    if _value is not None and not 1 <= _value <= MAX_LIFETIME_SECONDS:
+        raise ImproperlyConfigured(f"{_name} must be unset, 0, or between 1 and {MAX_LIFETIME_SECONDS} seconds.")
 
 # Outgoing email (token expiry notices). The console backend prints messages instead of
 # sending them; set EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and the

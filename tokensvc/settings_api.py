@@ -14,12 +14,14 @@ from rest_framework.views import APIView
 
 from . import activity, runtime
 from .api.access import BaseAccess, register
+from .limits import MAX_LIFETIME_SECONDS
 from .models import ConfigValue
 
 logger = logging.getLogger(__name__)
 
-# Far enough for any real lifetime, near enough that `now + lifetime` stays a valid date.
-MAX_SECONDS = 200_000_000_000
+# Far enough for any real lifetime, near enough that both `now + lifetime` and `now - lifetime`
+# stay valid dates (tokensvc/limits.py).
+MAX_SECONDS = MAX_LIFETIME_SECONDS
 LIFETIME_KEYS = ("ACCESS_TOKEN_EXPIRE_SECONDS", "REFRESH_TOKEN_EXPIRE_SECONDS", "AUTHORIZATION_CODE_EXPIRE_SECONDS")
 CATEGORIES = {"authentication": "settings_authentication"}
 

@@ -12,11 +12,20 @@ from .roles import Perm
 SELF_EDITABLE = frozenset({"first_name", "last_name", "email", "password"})
 # What only a system administrator may grant.
 SYSTEM_FLAGS = ("is_superuser", "is_system_auditor")
+# Sent with a change to prove who is asking; not a change itself.
+PROOFS = frozenset({"current_password"})
+
+OWN_PASSWORD_NEEDS_SIGN_IN = (
+    "Changing your own password needs an interactive sign-in (a browser session or HTTP Basic "
+    "authentication) and your current password; a token cannot do it."
+)
 
 
 def _changed(instance, data: dict) -> set[str]:
     changed = set()
     for name, value in (data or {}).items():
+        if name in PROOFS:
+            continue
         if name == "password" or getattr(instance, name, None) != value:
             changed.add(name)
     return changed
@@ -31,6 +40,15 @@ class UserAccess(BaseAccess):
     - Only a system administrator creates and deletes users, and nobody deletes themselves.
     - A system administrator changes any user. Any other user changes only their own
       first name, last name, email and password.
+    - Anyone, a system administrator included, changes their own password only when signed
+      in interactively (a browser session or HTTP Basic, never a token of any kind, so a
+      stolen token cannot take over its owner's account) and only with their current
+      password (`current_password`, checked by `services.user_update`). A system
+      administrator resets another user's password without it, with a token too (the awx
+      CLI does so); the activity stream records who reset whose password.
+    - Nobody, a system administrator included, gives a local password to an account of an
+      external authentication provider: it signs in through its provider only (refused by
+      `services.user_update` with a 400, and by `users.backends.LocalPasswordBackend`).
     - Only a system administrator grants or removes `is_superuser` / `is_system_auditor`.
     - A system administrator revokes all of a user's tokens at once, personal access tokens
       included. An admin of an organization the user belongs to (in any role) revokes at
@@ -53,9 +71,12 @@ class UserAccess(BaseAccess):
         return self.is_superuser
 
     def can_change(self, obj=None, data=None):
+        own = obj is not None and obj.pk == self.user.pk
+        if own and "password" in (data or {}) and self.credential is not None:
+            return OWN_PASSWORD_NEEDS_SIGN_IN
         if self.is_superuser:
             return True
-        if obj is None or obj.pk != self.user.pk:
+        if not own:
             return False
         changed = _changed(obj, data)
         flags = changed.intersection(SYSTEM_FLAGS)

@@ -4,11 +4,14 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
 
 from tokensvc.api.serializers import BaseSerializer
 from tokensvc.api.viewsets import is_id
+from tokensvc.limits import DESCRIPTION_MAX_LENGTH
 
 from .models import Organization, User
+from .services import ORGANIZATION_NAME_TAKEN
 
 
 class UserSerializer(BaseSerializer):
@@ -16,13 +19,24 @@ class UserSerializer(BaseSerializer):
     detail_view = "user_detail"
 
     created = serializers.DateTimeField(source="date_joined", read_only=True, help_text="When this user was created.")
+    # Passwords are taken exactly as typed: no whitespace is trimmed, as at every sign-in.
     password = serializers.CharField(
         write_only=True,
         required=False,
         allow_blank=False,
+        trim_whitespace=False,
         max_length=128,
         style={"input_type": "password"},
         help_text="Write-only. Checked against the password rules.",
+    )
+    current_password = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=128,
+        style={"input_type": "password"},
+        help_text="Write-only. Your current password: required with `password` to change your own password.",
     )
     external_account = serializers.CharField(
         read_only=True,
@@ -42,6 +56,7 @@ class UserSerializer(BaseSerializer):
             "is_system_auditor",
             "is_active",
             "password",
+            "current_password",
             "external_account",
             "last_login",
         )
@@ -59,6 +74,9 @@ class UserSerializer(BaseSerializer):
         fields = super().get_fields()
         # A new account needs a password; an existing one keeps its own unless given a new one.
         fields["password"].required = self.instance is None
+        if self.instance is None:
+            # Only a change of an existing account's password is proved by the current one.
+            del fields["current_password"]
         return fields
 
     def get_related(self, obj):
@@ -77,9 +95,9 @@ class UserSerializer(BaseSerializer):
         attrs = super().validate(attrs)
         password = attrs.get("password")
         if password:
-            candidate = User(**{k: v for k, v in attrs.items() if k != "password"})
-            if self.instance is not None:
-                candidate = self.instance
+            candidate = self.instance
+            if candidate is None:
+                candidate = User(**{k: v for k, v in attrs.items() if k != "password"})
             try:
                 password_validation.validate_password(password, candidate)
             except DjangoValidationError as error:
@@ -95,8 +113,12 @@ class OrganizationSerializer(BaseSerializer):
         model = Organization
         fields = BaseSerializer.base_fields + ("name", "description")
         extra_kwargs = {
-            "name": {"help_text": "Unique name of the organization."},
-            "description": {"help_text": "Optional free text."},
+            "name": {
+                "help_text": "Unique name of the organization.",
+                # The same words as the services' answer when a concurrent write takes the name first.
+                "validators": [UniqueValidator(Organization.objects.all(), message=ORGANIZATION_NAME_TAKEN)],
+            },
+            "description": {"help_text": "Optional free text.", "max_length": DESCRIPTION_MAX_LENGTH},
         }
 
     def get_related(self, obj):

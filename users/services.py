@@ -1,10 +1,12 @@
 """Writes for users, organizations and memberships; each records its activity."""
 
-from django.db import transaction
-from oauth2_provider.models import get_access_token_model, get_refresh_token_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
 
-from oauth.revocation import revoke_access_tokens, revoke_refresh_tokens
+from oauth.revocation import revoke_access_tokens, revoke_grants, revoke_refresh_tokens
 from tokensvc import activity
+from tokensvc.transactions import retrying
 
 from .models import Membership, Organization, User
 from .roles import Role
@@ -20,15 +22,63 @@ USER_AUDITED_FIELDS = (
 )
 ORGANIZATION_AUDITED_FIELDS = ("name", "description")
 
+USERNAME_TAKEN = "A user with that username already exists."
+ORGANIZATION_NAME_TAKEN = "An organization with that name already exists."
+CURRENT_PASSWORD_MISSING = "Your current password is required to change your password."
+CURRENT_PASSWORD_WRONG = "Your current password is not correct."
+
+
+def external_password_refusal(provider: str) -> str:
+    return (
+        f"Users of an external authentication provider ({provider}) have no local password: "
+        "they sign in through their provider only."
+    )
+
+
+def _save_unique(obj, *, field: str, message: str) -> None:
+    """Save `obj`; a unique `field` already taken, also by a concurrent write that won, is a 400 naming it.
+
+    The serializer's uniqueness check runs before the write, outside its transaction, so two
+    requests can both pass it; the database's unique constraint then decides, and the loser's
+    IntegrityError becomes the same 400 as the check's.
+    """
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError:
+        taken = type(obj)._default_manager.filter(**{field: getattr(obj, field)})
+        if obj.pk is not None:
+            taken = taken.exclude(pk=obj.pk)
+        if not taken.exists():
+            raise
+        raise ValidationError({field: [message]}) from None
+
+
+def _check_password_change(*, actor, user: User, current_password: str | None) -> None:
+    """Refuse a new password for an external account, or for one's own account without the current one.
+
+    Whether the request may change the password at all (never one's own with a token) is
+    decided before, by UserAccess.can_change.
+    """
+    if user.is_external:
+        raise ValidationError({"password": [external_password_refusal(user.external_account)]})
+    if actor is not None and actor.pk == user.pk:
+        if not current_password:
+            raise ValidationError({"current_password": [CURRENT_PASSWORD_MISSING]})
+        if not user.check_password(current_password):
+            raise ValidationError({"current_password": [CURRENT_PASSWORD_WRONG]})
+
 
 @transaction.atomic
 def user_create(*, actor, password: str | None = None, **fields) -> User:
     user = User(**fields)
+    if password and user.is_external:
+        raise ValidationError({"password": [external_password_refusal(user.external_account)]})
     if password:
         user.set_password(password)
     else:
         user.set_unusable_password()
-    user.save()
+    _save_unique(user, field="username", message=USERNAME_TAKEN)
     activity.record(
         actor=actor,
         operation="create",
@@ -41,10 +91,17 @@ def user_create(*, actor, password: str | None = None, **fields) -> User:
 
 
 @transaction.atomic
-def user_update(*, actor, user: User, data: dict) -> User:
-    was_active = user.is_active
+def user_update(*, actor, user: User, data: dict, current_password: str | None = None) -> User:
+    """Change `user`. A new password for one's own account needs `current_password`; see UserAccess."""
+    # The row is locked first (the lock order of tokens/locks.py) and `is_active` read from
+    # it: whatever mints a token locks the same row, so it either commits before this
+    # deactivation, whose revocation then finds its token, or waits and finds the user inactive.
+    locked = User.objects.select_for_update(no_key=True).filter(pk=user.pk).first()
+    was_active = locked.is_active if locked is not None else user.is_active
     data = dict(data)
     password = data.pop("password", None)
+    if password is not None:
+        _check_password_change(actor=actor, user=user, current_password=current_password)
     with activity.recording_update(
         actor=actor, obj=user, object_type="user", fields=USER_AUDITED_FIELDS, subject_user_id=user.pk
     ) as notes:
@@ -52,8 +109,12 @@ def user_update(*, actor, user: User, data: dict) -> User:
             setattr(user, name, value)
         if password:
             user.set_password(password)
-            notes["password"] = "changed"
-        user.save()
+            notes["password"] = "changed"  # recorded as "hidden": never the value
+            if actor is not None and actor.pk != user.pk:
+                notes["password_reset"] = f"{actor.get_username()} reset the password of {user.get_username()}"
+        # Every session of the user checks a hash of the password, so a new password ends
+        # them all; the view keeps the one that made the change (if it was a session).
+        _save_unique(user, field="username", message=USERNAME_TAKEN)
     if was_active and not user.is_active:
         # A deactivated account keeps no credential that could outlive a reactivation.
         user_tokens_revoke(
@@ -62,10 +123,11 @@ def user_update(*, actor, user: User, data: dict) -> User:
             refresh_tokens=get_refresh_token_model().objects.filter(user=user),
             reason="user deactivated",
         )
+        revoke_grants(get_grant_model().objects.filter(user=user))
     return user
 
 
-@transaction.atomic
+@retrying
 def user_tokens_revoke(*, actor, access_tokens, refresh_tokens, reason: str) -> int:
     """Revoke, set-based, every live token of the given querysets; return how many access tokens.
 
@@ -85,7 +147,8 @@ def user_delete(*, actor, user: User) -> None:
 
 @transaction.atomic
 def organization_create(*, actor, **fields) -> Organization:
-    organization = Organization.objects.create(**fields)
+    organization = Organization(**fields)
+    _save_unique(organization, field="name", message=ORGANIZATION_NAME_TAKEN)
     activity.record(
         actor=actor,
         operation="create",
@@ -108,7 +171,7 @@ def organization_update(*, actor, organization: Organization, data: dict) -> Org
     ):
         for name, value in data.items():
             setattr(organization, name, value)
-        organization.save()
+        _save_unique(organization, field="name", message=ORGANIZATION_NAME_TAKEN)
     return organization
 
 
@@ -127,6 +190,8 @@ def organization_delete(*, actor, organization: Organization) -> None:
 @transaction.atomic
 def membership_grant(*, actor, organization: Organization, user: User, role: Role) -> bool:
     """Give `user` `role` in `organization`; False when they already held it."""
+    # Two concurrent grants of one role: the unique constraint refuses the second insert (in a
+    # savepoint), and get_or_create then finds the first one's row, so the loser is a no-op.
     _, created = Membership.objects.get_or_create(organization=organization, user=user, role=role)
     if created:
         activity.record(

@@ -1,10 +1,13 @@
 """Thin views for users, organizations and organization roles."""
 
 from django.contrib.auth import update_session_auth_hash
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.response import Response
 
 from tokensvc.api import viewsets
+from tokensvc.secret_fields import SECRET_FIELDS
 
 from . import services
 from .models import Membership, Organization, User
@@ -19,14 +22,24 @@ class UserViewMixin:
     search_fields = ("username", "first_name", "last_name", "email")
 
 
+# Passwords sent as a form never reach an error report (DEBUG page, error email).
+hide_secret_form_fields = method_decorator(sensitive_post_parameters(*sorted(SECRET_FIELDS)), name="dispatch")
+
+
+@hide_secret_form_fields
 class UserList(UserViewMixin, viewsets.ListCreateView):
     def create_object(self, data):
         return services.user_create(actor=self.request.user, **data)
 
 
+@hide_secret_form_fields
 class UserDetail(UserViewMixin, viewsets.DetailView):
     def update_object(self, instance, data):
-        user = services.user_update(actor=self.request.user, user=instance, data=data)
+        data = dict(data)
+        current_password = data.pop("current_password", None)
+        user = services.user_update(
+            actor=self.request.user, user=instance, data=data, current_password=current_password
+        )
         signed_in_by_session = isinstance(self.request.successful_authenticator, SessionAuthentication)
         if "password" in data and user.pk == self.request.user.pk and signed_in_by_session:
             # Changing your own password keeps your current browser session.

@@ -5,6 +5,8 @@ import pytest
 from applications.models import Application
 from tests import factories
 from tests.conftest import PERSONAS
+from users.models import Membership
+from users.roles import Role
 
 ACTIONS = ("list", "read", "create", "change", "delete")
 
@@ -37,7 +39,7 @@ MATRIX = [
     ("org_auditor", "delete", 403),
     ("other_org_admin", "list", 200),
     ("other_org_admin", "read", 404),
-    ("other_org_admin", "create", 403),
+    ("other_org_admin", "create", 400),  # `org` is invisible to them: answered as a missing organization
     ("other_org_admin", "change", 404),
     ("other_org_admin", "delete", 404),
     ("plain_user", "list", 200),
@@ -144,6 +146,8 @@ def test_user_capabilities_agree_with_the_matrix(client_for, persona, org, perso
 
 
 def test_create_in_another_organization_is_refused_with_a_reason(client_for, org_admin, other_org):
+    # They see other_org (a member there), so the refusal may say why.
+    Membership.objects.create(user=org_admin, organization=other_org, role=Role.MEMBER)
     body = {
         "name": "Elsewhere",
         "client_type": "confidential",

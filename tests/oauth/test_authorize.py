@@ -33,7 +33,8 @@ def _authorize_url(app, challenge=None, method="S256", redirect_uri=CALLBACK, **
 
 def _browser(user):
     client = Client()
-    client.force_login(user)
+    # An account of an external provider signs in only through it (the single-sign-on header).
+    client.force_login(user, backend="users.sso.ExternalHeaderBackend" if user.external_account else None)
     return client
 
 

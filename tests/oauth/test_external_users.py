@@ -6,7 +6,16 @@ from django.core.management.base import CommandError
 from django.test import Client
 
 from tests import factories
-from tests.oauth.helpers import app_with_secret, bearer, password_grant, refresh_grant
+from tests.oauth.helpers import (
+    app_with_secret,
+    basic,
+    bearer,
+    password_grant,
+    pkce_pair,
+    post_form,
+    query_of,
+    refresh_grant,
+)
 from tokens.models import AccessToken
 from tokensvc import runtime
 
@@ -18,12 +27,37 @@ def external_user(org):
     return factories.user("ext", member_of=[org], external_account="ldap")
 
 
-def test_password_grant_refused_while_the_setting_is_off(org, external_user):
+@pytest.mark.parametrize("allowed", [False, True], ids=["setting-off", "setting-on"])
+def test_password_grant_refused_whatever_the_setting(org, external_user, allowed):
+    # An external account has no local password (users.backends): the grant never authenticates it.
+    runtime.update({"ALLOW_OAUTH2_FOR_EXTERNAL_USERS": allowed})
     app, secret = app_with_secret(org)
     response = password_grant(app, secret, external_user)
-    assert response.status_code == 403
-    assert response.json() == {"error": "access_denied", "error_description": MESSAGE}
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_grant"
     assert not AccessToken.objects.filter(user=external_user).exists()
+
+
+def _authorization_code_tokens(org, user, name="Portal"):
+    """Tokens for `user`, signed in through their provider, from the authorization-code flow."""
+    callback = "https://client.example/cb"
+    app, secret = app_with_secret(org, name, authorization_grant_type="authorization-code", redirect_uris=callback)
+    verifier, challenge = pkce_pair()
+    browser = Client()
+    browser.force_login(user, backend="users.sso.ExternalHeaderBackend")
+    consent = {
+        "client_id": app.client_id,
+        "redirect_uri": callback,
+        "response_type": "code",
+        "state": "xyz",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        "scope": "read write",
+        "allow": "Authorize",
+    }
+    code = query_of(post_form("/api/o/authorize/", consent, client=browser)["Location"])["code"]
+    exchange = {"grant_type": "authorization_code", "code": code, "redirect_uri": callback, "code_verifier": verifier}
+    return app, secret, post_form("/api/o/token/", exchange, basic(app.client_id, secret))
 
 
 def test_command_refused_while_the_setting_is_off(external_user):
@@ -34,11 +68,10 @@ def test_command_refused_while_the_setting_is_off(external_user):
 
 def test_tokens_survive_turning_the_setting_off_but_no_new_ones(org, external_user, client_for, superuser):
     admin = client_for(superuser)
-    app, secret = app_with_secret(org)
     assert admin.patch(
         "/api/v2/settings/authentication/", {"ALLOW_OAUTH2_FOR_EXTERNAL_USERS": True}, format="json"
     ).json()["ALLOW_OAUTH2_FOR_EXTERNAL_USERS"]
-    issued = password_grant(app, secret, external_user)
+    app, secret, issued = _authorization_code_tokens(org, external_user)
     assert issued.status_code == 200
     issued = issued.json()
 
@@ -49,7 +82,7 @@ def test_tokens_survive_turning_the_setting_off_but_no_new_ones(org, external_us
         == 200
     )
     assert Client().get("/api/v2/me/", **bearer(issued["access_token"])).status_code == 200
-    assert password_grant(app, secret, external_user).status_code == 403
+    assert _authorization_code_tokens(org, external_user, name="Portal 2")[2].status_code == 403
     refreshed = refresh_grant(app, secret, issued["refresh_token"])
     assert refreshed.status_code == 403
     assert refreshed.json()["error_description"] == MESSAGE

@@ -19,16 +19,20 @@ def _usernames(response):
     [
         {"first_name": "Ada", "last_name": "Lovelace"},
         {"email": "ada@example.com"},
-        {"password": "A-much-better-one-77"},
+        {"password": "A-much-better-one-77", "current_password": factories.PASSWORD},
     ],
     ids=["names", "email", "password"],
 )
 def test_users_edit_their_own_names_email_and_password(client_for, org_member, changes):
-    response = client_for(org_member).patch(f"/api/v2/users/{org_member.pk}/", changes, format="json")
+    # One's own password changes only over an interactive sign-in (tests/users/test_passwords.py).
+    auth = "basic" if "password" in changes else "bearer"
+    response = client_for(org_member, auth=auth).patch(f"/api/v2/users/{org_member.pk}/", changes, format="json")
 
     assert response.status_code == 200, response.content
     org_member.refresh_from_db()
     for name, value in changes.items():
+        if name == "current_password":
+            continue
         if name == "password":
             assert org_member.check_password(value)
         else:
@@ -153,7 +157,12 @@ def test_a_weak_password_is_refused_on_change_too(client_for, org_member):
 
 
 def test_a_changed_password_works_over_basic_auth(client_for, plain_user):
-    client_for(plain_user).patch(f"/api/v2/users/{plain_user.pk}/", {"password": "Brand-New-Pass-9"}, format="json")
+    changed = client_for(plain_user, auth="basic").patch(
+        f"/api/v2/users/{plain_user.pk}/",
+        {"password": "Brand-New-Pass-9", "current_password": factories.PASSWORD},
+        format="json",
+    )
+    assert changed.status_code == 200
 
     old = client_for(plain_user, auth="basic").get("/api/v2/me/")
     assert old.status_code == 401
@@ -289,15 +298,21 @@ def test_deleting_a_user_answers_204_and_records_it(client_for, superuser, plain
 def test_changing_your_password_in_a_browser_session_keeps_the_session(client_for, plain_user):
     client = client_for(plain_user, auth="session")
 
-    response = client.patch(f"/api/v2/users/{plain_user.pk}/", {"password": "Brand-New-Pass-9"}, format="json")
+    response = client.patch(
+        f"/api/v2/users/{plain_user.pk}/",
+        {"password": "Brand-New-Pass-9", "current_password": factories.PASSWORD},
+        format="json",
+    )
 
     assert response.status_code == 200
     assert client.get("/api/v2/me/").status_code == 200
 
 
-def test_changing_your_password_with_a_token_starts_no_session(client_for, plain_user):
-    response = client_for(plain_user).patch(
-        f"/api/v2/users/{plain_user.pk}/", {"password": "Brand-New-Pass-9"}, format="json"
+def test_changing_your_password_over_basic_auth_starts_no_session(client_for, plain_user):
+    response = client_for(plain_user, auth="basic").patch(
+        f"/api/v2/users/{plain_user.pk}/",
+        {"password": "Brand-New-Pass-9", "current_password": factories.PASSWORD},
+        format="json",
     )
 
     assert response.status_code == 200

@@ -1,14 +1,19 @@
 """List filtering from the query string: exact-field filters, lookups, `search` and `order_by`.
 
 `?username=alice`, `?organization__name=Default`, `?id__in=1,2`, `?search=text`,
-`?order_by=-created,name`. Unknown fields are a 400; secret fields are a 403.
+`?order_by=-created,name`. A filter is a query, and a query can leak what the caller cannot
+read, so a list filters and orders only on what its serializer shows (FilterPolicy): its own
+readable fields, under their API names, and, one relation deep, the fields of a related object
+that the serializer declares in `filter_relations` (by default its `summary`, the fields the
+caller is shown of that object). Anything else is a 400 naming the field; secret fields are a 403.
 """
 
 import functools
 from collections.abc import Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
 
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
 from django.db import models
 from django.db.models import Q
 from rest_framework import exceptions
@@ -39,8 +44,6 @@ LOOKUPS = frozenset(
     }
 )
 
-MAX_DEPTH = 2
-
 
 class FilterError(exceptions.ValidationError):
     pass
@@ -50,23 +53,102 @@ def _secret_denied(name: str):
     return exceptions.PermissionDenied(f"Filtering on {name} is not allowed.")
 
 
-def resolve_path(model, parts: list[str], extra_secret=frozenset()) -> tuple[models.Field, list[str]]:
-    """Walk `parts` through model fields (following relations); return the final field."""
-    field = None
-    current = model
-    for index, part in enumerate(parts):
-        if part in SECRET_FIELDS or part in extra_secret:
-            raise _secret_denied(part)
-        if current is None or index >= MAX_DEPTH:
-            raise FilterError({"detail": f"Unknown or unsupported filter field: {'__'.join(parts)}."})
-        try:
-            field = current._meta.get_field(part)
-        except FieldDoesNotExist:
-            raise FilterError({"detail": f"Unknown filter field: {'__'.join(parts)}."}) from None
-        if field.many_to_many or field.one_to_many:
-            raise FilterError({"detail": f"Cannot filter on the multi-valued relation: {part}."})
-        current = field.related_model if field.is_relation else None
-    return field, parts
+def _concrete_field(model, name: str) -> models.Field | None:
+    """The single-valued column `name` of `model`, or None (reverse and many-to-many relations, properties)."""
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    if not field.concrete or field.many_to_many or field.one_to_many:
+        return None
+    return field
+
+
+@dataclass(frozen=True)
+class FilterPolicy:
+    """What one list may filter, order and search on: the allow-list, worked out from its serializer.
+
+    `fields` maps the API name of each readable field to its model field (a user's `created`
+    is `date_joined`). `relations` maps each relation that may be followed to the fields of
+    the related object that may be reached through it.
+    """
+
+    model: type[models.Model]
+    fields: Mapping[str, str]
+    relations: Mapping[str, frozenset[str]]
+
+    def resolve(self, path: str) -> tuple[models.Field, str]:
+        """The model field and ORM path for an API path such as `user__username`; refuses the rest."""
+        parts = path.split("__")
+        for part in parts:
+            if part in SECRET_FIELDS:
+                raise _secret_denied(part)
+        name = parts[0]
+        if len(parts) == 1:
+            if name in self.fields:
+                return self.model._meta.get_field(self.fields[name]), self.fields[name]
+            if "id" in self.relations.get(name, ()):
+                # A related object's id, as in `?actor=5`, where the relation is not itself a field.
+                return self.model._meta.get_field(name), name
+            raise FilterError({"detail": f"{path}: {name} is not a field of this list."})
+        if name not in self.fields and name not in self.relations:
+            raise FilterError({"detail": f"{path}: {name} is not a field of this list."})
+        if len(parts) > 2 or name not in self.relations:
+            rest = "__".join(parts[1:])
+            raise FilterError({"detail": f"{path}: {rest} is neither a lookup nor a field that {name} leads to."})
+        if parts[1] not in self.relations[name]:
+            allowed = ", ".join(sorted(self.relations[name])) or "nothing"
+            raise FilterError({"detail": f"{path}: of {name}, lists filter and order only on {allowed}."})
+        related = self.model._meta.get_field(self._source(name)).related_model
+        return related._meta.get_field(parts[1]), f"{self._source(name)}__{parts[1]}"
+
+    def _source(self, relation: str) -> str:
+        return self.fields.get(relation, relation)
+
+
+def policy_for_view(view) -> FilterPolicy:
+    """The filter policy of a list view: from the serializer it reads with, over the model it lists."""
+    serializer_class = getattr(view, "serializer_class", None)
+    model = getattr(view, "access_model", None)
+    if serializer_class is None or model is None:
+        raise ImproperlyConfigured(f"{type(view).__name__} is filtered but names no serializer_class and access_model.")
+    return policy_for(serializer_class, model)
+
+
+@functools.cache
+def policy_for(serializer_class, model) -> FilterPolicy:
+    # Fixed by the class, so worked out once per process, not per request.
+    fields = {}
+    for name, field in serializer_class().fields.items():
+        source = field.source
+        if field.write_only or not source or source == "*" or "." in source:
+            continue
+        if name in SECRET_FIELDS or source in SECRET_FIELDS:
+            continue
+        if _concrete_field(model, source) is not None:
+            fields[name] = source
+    declared = getattr(serializer_class, "filter_relations", None)
+    explicit = declared is not None
+    relations = {}
+    for name, attrs in (declared if explicit else getattr(serializer_class, "summary", {})).items():
+        relation = _concrete_field(model, fields.get(name, name))
+        if relation is None or not relation.is_relation:
+            if explicit:
+                raise ImproperlyConfigured(f"{serializer_class.__name__}.filter_relations: {name} is no relation.")
+            continue
+        reachable = set()
+        for attr in attrs:
+            target = _concrete_field(relation.related_model, attr)
+            if target is None or target.is_relation or attr in SECRET_FIELDS:
+                # A summary may show a computed value; only an explicit declaration must be all columns.
+                if explicit:
+                    raise ImproperlyConfigured(
+                        f"{serializer_class.__name__}.filter_relations: {name}__{attr} is not a plain field."
+                    )
+                continue
+            reachable.add(attr)
+        relations[name] = frozenset(reachable)
+    return FilterPolicy(model=model, fields=MappingProxyType(fields), relations=MappingProxyType(relations))
 
 
 def _convert(field: models.Field, lookup: str, raw: str):
@@ -103,36 +185,11 @@ def _as_bool(raw: str) -> bool:
     raise FilterError({"detail": f"Invalid boolean value: {raw!r}."})
 
 
-def field_aliases(view) -> Mapping[str, str]:
-    """API field names that read a model field of another name (a user's `created` is `date_joined`)."""
-    get_serializer_class = getattr(view, "get_serializer_class", None)
-    if get_serializer_class is None:
-        return {}
-    return _serializer_aliases(get_serializer_class())
-
-
-@functools.cache
-def _serializer_aliases(serializer_class) -> Mapping[str, str]:
-    # Field sources are fixed by the class, so they are worked out once per process, not per request.
-    aliases = {}
-    for name, field in serializer_class().fields.items():
-        source = field.source
-        if source and source != name and source != "*" and "." not in source:
-            aliases[name] = source
-    return MappingProxyType(aliases)
-
-
-def _aliased(parts: list[str], aliases: dict[str, str]) -> list[str]:
-    return [aliases.get(parts[0], parts[0]), *parts[1:]] if parts else parts
-
-
 class FieldLookupBackend(BaseFilterBackend):
     """The filter, search and ordering backend for every list view."""
 
     def filter_queryset(self, request, queryset, view):
-        model = queryset.model
-        extra_secret = frozenset(getattr(view, "secret_fields", ()))
-        aliases = field_aliases(view)
+        policy = policy_for_view(view)
         reserved = RESERVED_PARAMS | frozenset(getattr(view, "extra_query_params", ()))
         filters = Q()
         for key, values in request.query_params.lists():
@@ -142,13 +199,13 @@ class FieldLookupBackend(BaseFilterBackend):
             lookup = "exact"
             if len(parts) > 1 and parts[-1] in LOOKUPS:
                 lookup = parts.pop()
-            field, parts = resolve_path(model, _aliased(parts, aliases), extra_secret)
+            field, path = policy.resolve("__".join(parts))
             for raw in values:
                 value = _convert(field, lookup, raw)
                 if value is None and lookup == "exact":
-                    filters &= Q(**{"__".join(parts) + "__isnull": True})
+                    filters &= Q(**{path + "__isnull": True})
                 else:
-                    filters &= Q(**{"__".join(parts) + "__" + lookup: value})
+                    filters &= Q(**{path + "__" + lookup: value})
         queryset = queryset.filter(filters)
 
         search = request.query_params.get("search")
@@ -156,7 +213,12 @@ class FieldLookupBackend(BaseFilterBackend):
         if search and search_fields:
             term_filter = Q()
             for name in search_fields:
-                term_filter |= Q(**{f"{name}__icontains": search})
+                # Declared by the view, so a field outside the policy is a bug, not bad input.
+                try:
+                    _, path = policy.resolve(name)
+                except exceptions.APIException:
+                    raise ImproperlyConfigured(f"{type(view).__name__} searches {name}, which it may not.") from None
+                term_filter |= Q(**{f"{path}__icontains": search})
             queryset = queryset.filter(term_filter)
 
         order_by = request.query_params.get("order_by")
@@ -167,9 +229,8 @@ class FieldLookupBackend(BaseFilterBackend):
                 if not item:
                     continue
                 descending = item.startswith("-")
-                parts = _aliased(item.lstrip("-").split("__"), aliases)
-                resolve_path(model, parts, extra_secret)
-                ordering.append(("-" if descending else "") + "__".join(parts))
+                _, path = policy.resolve(item.lstrip("-"))
+                ordering.append(("-" if descending else "") + path)
             # A stable tie-breaker keeps pages from overlapping.
             queryset = queryset.order_by(*ordering, "pk")
         elif not queryset.ordered:

@@ -15,7 +15,7 @@ from rest_framework.fields import empty
 from rest_framework.metadata import SimpleMetadata
 from rest_framework.request import clone_request
 
-from .filters import SECRET_FIELDS
+from .filters import policy_for
 
 # How the return annotation of a SerializerMethodField reads in metadata.
 METHOD_FIELD_TYPES = {str: "string", dict: "object", list: "list", int: "integer", bool: "boolean"}
@@ -64,6 +64,8 @@ class Metadata(SimpleMetadata):
         return metadata
 
     def readable_fields(self, serializer, model) -> dict:
+        # "filterable" is the filter backend's own allow-list, so the two cannot disagree.
+        filterable = policy_for(type(serializer), model).fields
         result = {}
         for name, field in serializer.fields.items():
             if field.write_only:
@@ -71,20 +73,9 @@ class Metadata(SimpleMetadata):
             info = self.get_field_info(field)
             for key in ("required", "read_only", "default"):
                 info.pop(key, None)
-            info["filterable"] = self.is_filterable(model, field, name)
+            info["filterable"] = name in filterable
             result[name] = info
         return result
-
-    @staticmethod
-    def is_filterable(model, field, name) -> bool:
-        source = field.source if field.source and field.source != "*" else name
-        if source in SECRET_FIELDS or name in SECRET_FIELDS:
-            return False
-        try:
-            model_field = model._meta.get_field(source.split(".")[0])
-        except FieldDoesNotExist:
-            return False
-        return not (model_field.many_to_many or model_field.one_to_many)
 
     def get_field_info(self, field):
         info = super().get_field_info(field)

@@ -2,6 +2,10 @@
 
 Subclasses declare `related` links and `summary_fields` explicitly and make no queries of
 their own: what they read must be joined by the access policy's `select_related`.
+
+Input is taken as sent, never coerced: a text or choice field accepts a JSON string only
+(not `0` or `true`), and an id is a JSON integer or a string of ASCII digits (not `1.9`,
+`true` or `"1.0"`, which would otherwise be truncated or cast to another object's id).
 """
 
 from django.urls import reverse
@@ -10,6 +14,63 @@ from rest_framework import serializers
 from .access import check
 
 SECRET_PLACEHOLDER = "************"
+# The largest id a BigAutoField holds: a larger number names nothing and must not reach a query.
+MAX_ID = 2**63 - 1
+ID_MESSAGE = "Must be an integer id: a JSON integer or a string of digits."
+
+
+def is_id(value: str) -> bool:
+    """An id in a URL: ASCII digits only ("²" is a digit to Python, not to int())."""
+    return value.isascii() and value.isdigit()
+
+
+def strict_id(data) -> int | None:
+    """The id `data` names (a JSON integer or a string of ASCII digits), or None for anything else."""
+    if isinstance(data, bool):
+        return None
+    if isinstance(data, str) and is_id(data) and len(data) <= len(str(MAX_ID)):
+        data = int(data)
+    return data if isinstance(data, int) and not isinstance(data, bool) else None
+
+
+class IdField(serializers.IntegerField):
+    """An integer id, strictly: see `strict_id`."""
+
+    default_error_messages = {"invalid": ID_MESSAGE, "max_value": "No object has this id."}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = strict_id(data)
+        if value is None:
+            self.fail("invalid")
+        return super().to_internal_value(value)
+
+
+class PrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """A related object by id, strictly (see `strict_id`); an id out of range names nothing."""
+
+    default_error_messages = {"incorrect_type": ID_MESSAGE}
+
+    def to_internal_value(self, data):
+        value = strict_id(data)
+        if value is None:
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if not 1 <= value <= MAX_ID:
+            self.fail("does_not_exist", pk_value=value)
+        return super().to_internal_value(value)
+
+
+def takes_strings_only(field) -> bool:
+    """Text fields and choice fields whose choices are strings: DRF would turn 0 into "0"."""
+    if isinstance(field, serializers.CharField):
+        return True
+    if type(field) is serializers.ChoiceField:
+        return all(isinstance(choice, str) for choice in field.choices)
+    return False
 
 
 class BaseSerializer(serializers.ModelSerializer):
@@ -22,12 +83,16 @@ class BaseSerializer(serializers.ModelSerializer):
     modified = serializers.DateTimeField(read_only=True, help_text="When this object was last modified.")
 
     base_fields = ("id", "type", "url", "related", "summary_fields", "created", "modified")
+    serializer_related_field = PrimaryKeyField
 
     # Set by subclasses.
     type_name = ""
     detail_view = ""
     # {"organization": ("id", "name", "description")}: summaries of foreign keys.
     summary = {}
+    # {"actor": ("id", "username")}: the fields of related objects that lists may filter and
+    # order on (tokensvc/api/filters.py). None means those of `summary`, which the caller is shown.
+    filter_relations = None
     # Fields that may be written on create but never changed afterwards.
     immutable_fields = ()
 
@@ -68,6 +133,17 @@ class BaseSerializer(serializers.ModelSerializer):
             unknown = sorted(key for key in data if key not in known and key != "csrfmiddlewaretoken")
             if unknown:
                 raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
+            not_text = {
+                name: ["Must be a string."]
+                for name, field in self.fields.items()
+                if not field.read_only
+                and name in data
+                and data[name] is not None
+                and not isinstance(data[name], str)
+                and takes_strings_only(field)
+            }
+            if not_text:
+                raise serializers.ValidationError(not_text)
         elif data is not None:
             raise serializers.ValidationError({"detail": ["Expected a JSON object."]})
         return super().to_internal_value(data)

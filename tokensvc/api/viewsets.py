@@ -13,13 +13,11 @@ from django.shortcuts import get_object_or_404
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
+from tokensvc.transactions import run_atomic
+
 from . import access
 from .permissions import enforce
-
-
-def is_id(value: str) -> bool:
-    """An id in a URL: ASCII digits only ("²" is a digit to Python, not to int())."""
-    return value.isascii() and value.isdigit()
+from .serializers import IdField, is_id
 
 
 def lookup_filter(model, value: str, alternate_field: str | None) -> dict:
@@ -83,12 +81,17 @@ class DetailView(AccessMixin, generics.RetrieveUpdateDestroyAPIView):
 
     def perform_update(self, serializer):
         enforce(self.request, "change", self.access_model, obj=serializer.instance, data=serializer.validated_data)
-        with transaction.atomic():
-            serializer.instance = self.update_object(serializer.instance, serializer.validated_data)
+        # A deadlock victim is run again from the stored row (an update may revoke tokens, which
+        # takes many locks); the instance the first attempt changed in memory is reloaded first.
+        serializer.instance = run_atomic(
+            self.update_object,
+            serializer.instance,
+            serializer.validated_data,
+            before_retry=serializer.instance.refresh_from_db,
+        )
 
     def perform_destroy(self, instance):
-        with transaction.atomic():
-            self.delete_object(instance)
+        run_atomic(self.delete_object, instance, before_retry=instance.refresh_from_db)
 
 
 class ReadOnlyDetailView(AccessMixin, generics.RetrieveAPIView):
@@ -129,13 +132,15 @@ class SubListView(ParentMixin, ListView):
 
 class SubListCreateView(ParentMixin, ListCreateView):
     def create(self, request, *args, **kwargs):
+        # A parent the requester cannot see is a 404 before anything else is said about the request.
+        self.get_parent()
         # Refuse early, before validating the body, when the parent alone rules it out.
         enforce(request, "add", self.access_model, data=self.creation_defaults())
         return super().create(request, *args, **kwargs)
 
 
 class AssociateSerializer(serializers.Serializer):
-    id = serializers.IntegerField(help_text="The id of the object to associate.")
+    id = IdField(help_text="The id of the object to associate.")
     disassociate = serializers.BooleanField(required=False, default=False)
 
     def to_internal_value(self, data):
@@ -166,7 +171,7 @@ class AssociationView(SubListView):
         enforce(request, "associate", self.parent_model, obj=parent)
         serializer = AssociateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        target = self.get_association_target(serializer.validated_data["id"])
+        target = self.get_association_target(serializer.validated_data["id"], serializer.validated_data["disassociate"])
         data = {"target": target, "disassociate": serializer.validated_data["disassociate"], "relation": self.relation}
         enforce(request, "associate", self.parent_model, obj=parent, data=data)
         with transaction.atomic():
@@ -178,8 +183,17 @@ class AssociationView(SubListView):
 
     relation = ""
 
-    def get_association_target(self, pk: int):
+    def get_association_target(self, pk: int, disassociate: bool = False):
+        """The object named by id. Associating may name any object (the parent's policy decides);
+        disassociating only one this list shows, and any other reads as not being in it, so that
+        removing nothing tells nobody which ids exist."""
         model = self.access_model
+        if disassociate:
+            target = self.get_queryset().filter(pk=pk).first()
+            if target is None:
+                message = f"{model._meta.verbose_name.capitalize()} {pk} is not in this list."
+                raise serializers.ValidationError({"id": [message]})
+            return target
         try:
             return model._default_manager.get(pk=pk)
         except model.DoesNotExist:

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from tokens import lifetime
+from tokens.locks import InactiveUser
 from tokens.models import IssuedVia
 from tokens.rules import external_user_denial
 from tokens.services import token_issue
@@ -29,15 +30,19 @@ class Command(BaseCommand):
             raise CommandError(denial)
         if len(options["description"]) > 512:
             raise CommandError("The description may be at most 512 characters.")
-        issued = token_issue(
-            actor=None,
-            user=user,
-            scope=options["scope"],
-            description=options["description"],
-            # The same lifetime policy as a PAT created through the API (default, capped by the maximum).
-            expires=lifetime.default_expiry(personal=True),
-            issued_via=IssuedVia.COMMAND,
-        )
+        try:
+            issued = token_issue(
+                actor=None,
+                user=user,
+                scope=options["scope"],
+                description=options["description"],
+                # The same lifetime policy as a PAT created through the API (default, capped by the maximum).
+                expires=lifetime.default_expiry(personal=True),
+                issued_via=IssuedVia.COMMAND,
+            )
+        except InactiveUser:
+            # Deactivated since the check above: the owner's row, read under its lock, decides.
+            raise CommandError("The user is inactive.") from None
         note(
             "create_oauth2_token",
             operation="create",

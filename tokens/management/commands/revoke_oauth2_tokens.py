@@ -1,10 +1,10 @@
 """Revoke access tokens (everyone's or one user's), and with --all their refresh tokens too."""
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
 
 from oauth.revocation import revoke_access_tokens, revoke_refresh_tokens
 from tokens.models import AccessToken, RefreshToken
+from tokensvc.transactions import run_atomic
 
 from ._audit import find_user, note
 
@@ -22,23 +22,28 @@ class Command(BaseCommand):
         switch.add_argument("--all", dest="refresh", action="store_true", help="Revoke refresh tokens too.")
         switch.add_argument("--revoke_refresh", dest="refresh", action="store_true", help="Same as --all.")
 
+    def revoke(self, user, access, refresh, with_refresh: bool):
+        revoked = revoke_access_tokens(access, reason="revoke_oauth2_tokens")
+        refresh_count = revoke_refresh_tokens(refresh) if with_refresh else 0
+        note(
+            "revoke_oauth2_tokens",
+            operation="delete",
+            object_type="o_auth2_access_token",
+            subject=user,
+            access_tokens=len(revoked),
+            refresh_tokens=refresh_count,
+        )
+        return revoked, refresh_count
+
     def handle(self, *args, **options):
         user = find_user(options["user"]) if options["user"] else None
         access = AccessToken.objects.all()
         refresh = RefreshToken.objects.all()
         if user is not None:
             access, refresh = access.filter(user=user), refresh.filter(user=user)
-        with transaction.atomic():
-            revoked = revoke_access_tokens(access, reason="revoke_oauth2_tokens")
-            refresh_count = revoke_refresh_tokens(refresh) if options["refresh"] else 0
-            note(
-                "revoke_oauth2_tokens",
-                operation="delete",
-                object_type="o_auth2_access_token",
-                subject=user,
-                access_tokens=len(revoked),
-                refresh_tokens=refresh_count,
-            )
+        # One transaction, run again if PostgreSQL picks it as a deadlock victim (the locks are
+        # taken in the order of tokens/locks.py, so only a path that ignores it could collide).
+        revoked, refresh_count = run_atomic(self.revoke, user, access, refresh, options["refresh"])
         for token in revoked:
             application = token.application if token.application is not None else "(personal access token)"
             self.stdout.write(f"Revoked access token {token.id}: user {token.username}, application {application}")
