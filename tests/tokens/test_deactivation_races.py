@@ -47,12 +47,16 @@ def test_no_token_minted_around_a_deactivation_survives_it(org, superuser, clien
     minted: list[tuple[str, str]] = []  # (how, value)
     statuses: list[tuple[str, int]] = []
     lock = threading.Lock()
+    # The deactivation waits for a first PAT, so every trial races against minting already under way.
+    first_pat = threading.Event()
 
     def note(how, status, value=None):
         with lock:
             statuses.append((how, status))
             if value:
                 minted.append((how, value))
+                if how == "pat":
+                    first_pat.set()
 
     def create_pats():
         client = basic_client(member)
@@ -83,6 +87,7 @@ def test_no_token_minted_around_a_deactivation_survives_it(org, superuser, clien
         return run
 
     def deactivate():
+        first_pat.wait(timeout=30)
         time.sleep(RUN_BEFORE)
         try:
             return admin.patch(f"/api/v2/users/{member.pk}/", {"is_active": False}, format="json")
