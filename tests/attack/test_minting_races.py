@@ -143,7 +143,5 @@ def test_the_refresh_race_leaves_the_successor_usable_for_writes(monkeypatch, or
         return
     value = refreshed.json()["access_token"]
     # A write with the successor: creating a personal access token needs the `write` scope.
-    response = Client().post(
-        "/api/v2/tokens/", {"description": "x"}, content_type="application/json", **bearer(value)
-    )
+    response = Client().post("/api/v2/tokens/", {"description": "x"}, content_type="application/json", **bearer(value))
     assert response.status_code == 403, (refreshed.json().get("scope"), response.status_code)

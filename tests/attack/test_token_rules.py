@@ -156,7 +156,9 @@ def test_refresh_after_narrowing_keeps_the_narrow_scope(org, org_admin, client_f
     application, secret = app_with_secret(org, name="Pw", authorization_grant_type="password")
     grant = password_grant(application, secret, member, scope="write").json()
     token = AccessToken.objects.get(user=member, application=application)
-    assert client_for(org_admin).patch(f"/api/v2/tokens/{token.pk}/", {"scope": "read"}, format="json").status_code == 200
+    assert (
+        client_for(org_admin).patch(f"/api/v2/tokens/{token.pk}/", {"scope": "read"}, format="json").status_code == 200
+    )
     assert refresh_grant(application, secret, grant["refresh_token"], scope="write").status_code == 400
     response = refresh_grant(application, secret, grant["refresh_token"])
     assert response.status_code == 200
