@@ -45,6 +45,7 @@ def test_a_retried_update_is_judged_against_the_token_it_changes(monkeypatch, me
     admin = client_for(org_admin)
     real_update = services.token_update
     attempts = []
+    retries = []
 
     def first_attempt_deadlocks(**kwargs):
         if kwargs["actor"].pk != org_admin.pk:
@@ -56,6 +57,7 @@ def test_a_retried_update_is_judged_against_the_token_it_changes(monkeypatch, me
 
     def pause_while_the_owner_narrows(_seconds):
         # Between the rollback and the retry: the owner's own PATCH commits.
+        retries.append(1)
         assert owner.patch(f"/api/v2/tokens/{member_token.pk}/", {"scope": "read"}, format="json").status_code == 200
 
     monkeypatch.setattr(services, "token_update", first_attempt_deadlocks)
@@ -64,7 +66,10 @@ def test_a_retried_update_is_judged_against_the_token_it_changes(monkeypatch, me
     response = admin.patch(f"/api/v2/tokens/{member_token.pk}/", {"scope": "read write"}, format="json")
 
     member_token.refresh_from_db()
-    assert len(attempts) == 2
+    # The request was retried; the retry judged it again, on the narrowed token, and refused
+    # it before the service ran (or the service saw the change and answered 409).
+    assert len(retries) == 1
+    assert len(attempts) in (1, 2)
     assert member_token.scope == "read", (response.status_code, member_token.scope)
     assert response.status_code in (403, 409)
 
