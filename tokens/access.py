@@ -108,8 +108,13 @@ class AccessTokenAccess(BaseAccess):
             denial = self._mint_denial(obj, "renew")
             if denial:
                 return Decision.deny(denial)
-        if "scope" in data and widens_scope(obj.scope, data["scope"]) and not self._owns(obj):
-            return Decision.deny(WIDEN_OTHERS_MESSAGE)
+        if "scope" in data and widens_scope(obj.scope, data["scope"]):
+            if not self._owns(obj):
+                return Decision.deny(WIDEN_OTHERS_MESSAGE)
+            # A wider scope mints rights as surely as a new token does: the rules of minting apply.
+            denial = self._mint_denial(obj, "widen")
+            if denial:
+                return Decision.deny(denial)
         return Decision.allow()
 
     def can_rotate(self, obj=None, data=None):
