@@ -38,8 +38,10 @@ class InactiveUser(PermissionDenied):
         super().__init__(message)
 
 
-def lock_user(user_id: int) -> User | None:
-    """Step 1 for one user: the user row, locked until the transaction ends, as stored now."""
+def lock_user(user_id: int | None) -> User | None:
+    """Step 1 for one user: the user row, locked until the transaction ends, as stored now (None: no user)."""
+    if user_id is None:
+        return None
     return User.objects.select_for_update(no_key=True).filter(pk=user_id).first()
 
 

@@ -8,16 +8,24 @@ no token, whichever path asks.
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, TypeAlias
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from oauth2_provider.models import set_token_value
 
+from applications.models import Application
 from tokensvc import activity, runtime, tokenformat
+from users.models import User
 
-from .locks import lock_active_user, lock_user
+from .locks import InactiveUser, lock_active_user, lock_user
 from .models import AccessToken, IssuedVia, RefreshToken
+
+# Who performs a write, as the activity stream records it: the requester (anonymous on the
+# /api/o/ endpoints) or None for the system itself (commands, the toolkit's own revocations).
+Actor: TypeAlias = User | AnonymousUser | None
 
 TOKEN_AUDITED_FIELDS = ("description", "scope", "expires")
 # What a token's owner (or its manager) may change after creation.
@@ -39,15 +47,16 @@ def default_expiry() -> datetime:
 
 
 def _organization_id(token: AccessToken) -> int | None:
-    return token.application.organization_id if token.application_id else None
+    application = token.application
+    return application.organization_id if application is not None else None
 
 
 @transaction.atomic
 def token_issue(
     *,
-    actor,
-    user,
-    application=None,
+    actor: Actor,
+    user: User,
+    application: Application | None = None,
     scope: str = "write",
     description: str = "",
     expires: datetime | None = None,
@@ -111,7 +120,7 @@ class TokenChanged(Exception):
 
 
 @transaction.atomic
-def token_update(*, actor, token: AccessToken, data: dict) -> AccessToken:
+def token_update(*, actor: Actor, token: AccessToken, data: dict[str, Any]) -> AccessToken:
     """Change the editable fields of a token (description, scope, expires); record what changed.
 
     `token` is the instance the access policy judged. Its row is locked and compared with it:
@@ -142,7 +151,7 @@ def token_update(*, actor, token: AccessToken, data: dict) -> AccessToken:
 
 
 @transaction.atomic
-def token_revoke(*, actor, token: AccessToken) -> bool:
+def token_revoke(*, actor: Actor, token: AccessToken) -> bool:
     """Revoke a token and its refresh token; False when it was already revoked, by anyone, even just now.
 
     `token` may be stale (read before a concurrent revocation committed): the tombstone is
@@ -175,7 +184,7 @@ EXPIRED_ROTATION_MESSAGE = "This token has expired; only a usable token can be r
 
 
 @transaction.atomic
-def token_rotate(*, actor, token: AccessToken, expires: datetime) -> IssuedToken:
+def token_rotate(*, actor: Actor, token: AccessToken, expires: datetime) -> IssuedToken:
     """Replace `token` by a new one with the same owner, application, scope and description.
 
     The old token is revoked (its tombstone names `actor`) in the same transaction as the
@@ -190,10 +199,14 @@ def token_rotate(*, actor, token: AccessToken, expires: datetime) -> IssuedToken
         raise ValidationError({"detail": [REVOKED_ROTATION_MESSAGE]})
     if current.is_expired():
         raise ValidationError({"detail": [EXPIRED_ROTATION_MESSAGE]})
+    owner = current.user
+    if owner is None:
+        # The toolkit allows a token without an owner; none can be minted in its place.
+        raise InactiveUser()
     token_revoke(actor=actor, token=current)
     issued = token_issue(
         actor=actor,
-        user=current.user,
+        user=owner,
         application=current.application,
         scope=current.scope,
         description=current.description,

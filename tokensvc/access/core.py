@@ -10,12 +10,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Model, QuerySet
 
 from . import scopes
 from .registry import policy_class
+
+if TYPE_CHECKING:
+    # The project's user model (AUTH_USER_MODEL) or AnonymousUser, named without importing the app.
+    from django.contrib.auth.models import _AnyUser
+
+
+class RequestLike(Protocol):
+    """What an actor is made of: an HttpRequest or DRF Request (`.auth` is read when present)."""
+
+    @property
+    def user(self) -> _AnyUser: ...
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,10 @@ class Decision:
 ALLOW = Decision(True)
 
 
+# Where an actor is kept on its request (HttpRequest and DRF's Request declare no such attribute).
+_REQUEST_ACTOR = "_access_actor"
+
+
 class Actor:
     """Who asks: a user and the credential that authenticated them.
 
@@ -63,7 +79,7 @@ class Actor:
 
     __slots__ = ("user", "credential", "_policies")
 
-    def __init__(self, user, credential=None):
+    def __init__(self, user: _AnyUser, credential: object | None = None) -> None:
         self.user = user
         self.credential = credential
         self._policies: dict[type[Model], BaseAccess] = {}
@@ -72,7 +88,7 @@ class Actor:
         return f"<Actor {self.user!r} via {'token' if self.credential is not None else 'no token'}>"
 
     @classmethod
-    def of(cls, value) -> Actor:
+    def of(cls, value: Actor | RequestLike) -> Actor:
         """The actor of an Actor or of anything request-like: `.user`, and `.auth` where a token authenticated it.
 
         The actor is kept on the request, so every check of one request shares its policies.
@@ -80,10 +96,10 @@ class Actor:
         if isinstance(value, Actor):
             return value
         user, credential = value.user, getattr(value, "auth", None)
-        actor = getattr(value, "_access_actor", None)
+        actor: Actor | None = getattr(value, _REQUEST_ACTOR, None)
         if actor is None or actor.user is not user or actor.credential is not credential:
             actor = cls(user, credential)
-            value._access_actor = actor
+            setattr(value, _REQUEST_ACTOR, actor)
         return actor
 
 
@@ -96,17 +112,17 @@ class BaseAccess:
 
     model: type[Model]
     select_related: tuple[str, ...] = ()
-    prefetch_related: tuple = ()
+    prefetch_related: tuple[str, ...] = ()
 
-    def __init__(self, actor: Actor):
+    def __init__(self, actor: Actor) -> None:
         self.actor = actor
 
     @property
-    def user(self):
+    def user(self) -> _AnyUser:
         return self.actor.user
 
     @property
-    def credential(self):
+    def credential(self) -> object | None:
         """What authenticated the request (an access token, or None), for the few rules that depend on it."""
         return self.actor.credential
 
@@ -123,38 +139,43 @@ class BaseAccess:
 
     def org_ids(self, permission: str) -> frozenset[int]:
         """Organizations where the user holds `permission`, evaluated once per policy."""
-        cache = self.__dict__.setdefault("_org_ids", {})
+        cache: dict[str, frozenset[int]] = self.__dict__.setdefault("_org_ids", {})
         if permission not in cache:
             cache[permission] = frozenset(self.org_ids_query(permission).values_list("organization_id", flat=True))
         return cache[permission]
 
-    def org_ids_query(self, permission: str) -> QuerySet:
+    def org_ids_query(self, permission: str) -> QuerySet[Any, Any]:
         """The same organizations as a lazy subquery, for `visible()`."""
-        return self.user.organization_ids(permission)
+        user = self.user
+        if not user.is_authenticated:
+            # As before the check: an anonymous user has no memberships to ask about.
+            raise AttributeError("An anonymous user belongs to no organization.")
+        queryset: QuerySet[Any, Any] = user.organization_ids(permission)
+        return queryset
 
     # The policy -------------------------------------------------------------
 
-    def visible(self) -> QuerySet:
+    def visible(self) -> QuerySet[Any, Any]:
         return self.model._default_manager.none()
 
-    def history(self) -> QuerySet:
+    def history(self) -> QuerySet[Any, Any]:
         """What the actor may know of, revoked tombstones included; models without tombstones: `visible()`."""
         return self.visible()
 
-    def can_view(self, obj=None, data=None) -> Decision:
+    def can_view(self, obj: Model | None = None, data: Any = None) -> Decision:
         return Decision.when(obj is None or self.visible().filter(pk=obj.pk).exists())
 
-    def can_add(self, obj=None, data=None) -> Decision:
+    def can_add(self, obj: Model | None = None, data: Any = None) -> Decision:
         return Decision.deny()
 
-    def can_change(self, obj=None, data=None) -> Decision:
+    def can_change(self, obj: Model | None = None, data: Any = None) -> Decision:
         return Decision.deny()
 
-    def can_delete(self, obj=None, data=None) -> Decision:
+    def can_delete(self, obj: Model | None = None, data: Any = None) -> Decision:
         return Decision.deny()
 
 
-def policy_for(actor, model: type[Model]) -> BaseAccess:
+def policy_for(actor: Actor | RequestLike, model: type[Model]) -> BaseAccess:
     """The policy of `model` for an actor (or request); one instance per actor, so its caches are shared."""
     actor = Actor.of(actor)
     policy = actor._policies.get(model)
@@ -163,7 +184,7 @@ def policy_for(actor, model: type[Model]) -> BaseAccess:
     return policy
 
 
-def check_scope(actor, action: str) -> Decision:
+def check_scope(actor: Actor | RequestLike, action: str) -> Decision:
     """The token scope mask alone: may the actor's credential perform `action` at all?"""
     actor = Actor.of(actor)
     reason = scopes.denial(actor.credential, action)
@@ -172,7 +193,9 @@ def check_scope(actor, action: str) -> Decision:
     return ALLOW
 
 
-def check(actor, action: str, model: type[Model], obj=None, data=None) -> Decision:
+def check(
+    actor: Actor | RequestLike, action: str, model: type[Model], obj: Model | None = None, data: Any = None
+) -> Decision:
     """May the actor (or request) perform `action` on `model`, or on `obj`, with `data`?
 
     The token scope mask is applied first; then the policy's `can_<action>()` decides.
@@ -193,7 +216,7 @@ def check(actor, action: str, model: type[Model], obj=None, data=None) -> Decisi
     return decision
 
 
-def visible(actor, model: type[Model], *, include_revoked: bool = False) -> QuerySet:
+def visible(actor: Actor | RequestLike, model: type[Model], *, include_revoked: bool = False) -> QuerySet[Any, Any]:
     """What the actor (or request) may see of `model`, with the policy's declared joins, as one lazy query.
 
     With `include_revoked`, the policy's `history()`: revoked tombstones it still shows.

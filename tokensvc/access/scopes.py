@@ -14,7 +14,7 @@ READ_ACTIONS = frozenset({"view"})
 SCOPE_FORMAT_MESSAGE = f"Must be a simple space-separated string with allowed scopes {list(ALLOWED_SCOPES)}."
 
 
-def is_valid_scope(value) -> bool:
+def is_valid_scope(value: object) -> bool:
     """True for a non-empty space-separated string of known scopes without duplicates."""
     if not isinstance(value, str) or value != value.strip() or "  " in value:
         return False
@@ -22,9 +22,15 @@ def is_valid_scope(value) -> bool:
     return bool(value) and len(words) == len(set(words)) and all(word in ALLOWED_SCOPES for word in words)
 
 
-def granted(auth) -> frozenset[str] | None:
+def _scope(auth: object) -> str | None:
+    """The credential's scope string; None for no credential or one that carries no scope."""
+    scope: str | None = getattr(auth, "scope", None)
+    return scope
+
+
+def granted(auth: object) -> frozenset[str] | None:
     """The scopes a credential grants, with `write` implying `read`; None when unmasked."""
-    scope = getattr(auth, "scope", None)
+    scope = _scope(auth)
     if auth is None or scope is None:
         return None
     words = set(scope.split())
@@ -33,7 +39,7 @@ def granted(auth) -> frozenset[str] | None:
     return frozenset(words)
 
 
-def denial(auth, action: str) -> str | None:
+def denial(auth: object, action: str) -> str | None:
     """Why the credential may not perform `action`, or None when the mask lets it through."""
     scopes = granted(auth)
     if scopes is None:
@@ -41,7 +47,7 @@ def denial(auth, action: str) -> str | None:
     needed = READ if action in READ_ACTIONS else WRITE
     if needed in scopes:
         return None
-    return f"This action requires the '{needed}' scope; this token has '{auth.scope}'."
+    return f"This action requires the '{needed}' scope; this token has '{_scope(auth)}'."
 
 
 def required_scope(action: str) -> str:

@@ -6,8 +6,9 @@ again with the validated data (e.g. the organization an application is created i
 then handed to a service function, which records the activity.
 """
 
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ObjectDoesNotExist
 from django.db import transaction
+from django.db.models import Model
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from rest_framework import generics, serializers, status
@@ -32,10 +33,10 @@ def lookup_filter(model, value: str, alternate_field: str | None) -> dict:
 class AccessMixin:
     """Declares the model whose access policy governs the view."""
 
-    access_model = None
+    access_model: type[Model] | None = None
     # Field that may stand in for the primary key in URLs (e.g. username).
-    lookup_alternate = None
-    search_fields = ()
+    lookup_alternate: str | None = None
+    search_fields: tuple[str, ...] = ()
     # True where authorization needs an object (detail views, nested lists).
     object_scoped = False
 
@@ -103,8 +104,8 @@ class ReadOnlyDetailView(AccessMixin, generics.RetrieveAPIView):
 class ParentMixin:
     """A list nested under a parent object: /parents/{pk}/children/."""
 
-    parent_model = None
-    parent_lookup_alternate = None
+    parent_model: type[Model] | None = None
+    parent_lookup_alternate: str | None = None
     parent_kwarg = "pk"
     object_scoped = True
 
@@ -190,16 +191,19 @@ class AssociationView(SubListView):
         disassociating only one this list shows, and any other reads as not being in it, so that
         removing nothing tells nobody which ids exist."""
         model = self.access_model
+        if model is None:
+            raise ImproperlyConfigured(f"{type(self).__name__} must set access_model.")
+        name = str(model._meta.verbose_name).capitalize()
         if disassociate:
             target = self.get_queryset().filter(pk=pk).first()
             if target is None:
-                message = f"{model._meta.verbose_name.capitalize()} {pk} is not in this list."
+                message = f"{name} {pk} is not in this list."
                 raise serializers.ValidationError({"id": [message]})
             return target
         try:
             return model._default_manager.get(pk=pk)
-        except model.DoesNotExist:
-            message = f"{model._meta.verbose_name.capitalize()} {pk} does not exist."
+        except ObjectDoesNotExist:
+            message = f"{name} {pk} does not exist."
             raise serializers.ValidationError({"id": [message]}) from None
 
     def associate(self, parent, target):
