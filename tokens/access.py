@@ -7,15 +7,12 @@ from django.db.models import Q
 from oauth2_provider.models import get_application_model
 
 from tokensvc.api.access import BaseAccess, register, registered
+from users.models import Membership
 from users.roles import Perm
 
+from . import policy
 from .models import AccessToken
-from .rules import external_user_denial, interactive_auth_denial, widens_scope
-
-CREATE_FOR_OTHERS_MESSAGE = "Tokens can only be created for yourself; you cannot create a token for another user."
-WIDEN_OTHERS_MESSAGE = (
-    "Only the token's owner can widen its scope; an organization admin can describe, narrow or revoke it."
-)
+from .policy import CREATE_FOR_OTHERS_MESSAGE
 
 
 @register
@@ -53,6 +50,13 @@ class AccessTokenAccess(BaseAccess):
       (changing `expires`) need a request authenticated by a session, HTTP Basic or a token
       of an authorization-code application: a personal access token or a password-grant
       token is refused.
+    - The rules on lifetimes, external users, interactive sign-in and what only an owner
+      may do are written once in tokens/policy.py; this class asks it.
+    - A system administrator revokes all of a user's tokens at once, personal access tokens
+      included. An admin of an organization the user belongs to (in any role) revokes at
+      once the user's tokens of the applications of the organizations they administer, and
+      nothing else: never the user's personal access tokens, never tokens of other
+      organizations' applications (`can_revoke_tokens(user)`, `revocable_tokens(user)`).
     """
 
     model = AccessToken
@@ -80,7 +84,7 @@ class AccessTokenAccess(BaseAccess):
         return policy_class(self.user)
 
     def can_add(self, obj=None, data=None):
-        denial = external_user_denial(self.user) or interactive_auth_denial(self.credential)
+        denial = policy.creation_denial(self.user, self.credential)
         if denial:
             return denial
         data = data or {}
@@ -116,8 +120,10 @@ class AccessTokenAccess(BaseAccess):
             denial = self._mint_denial(obj, "renew")
             if denial:
                 return denial
-        if "scope" in data and widens_scope(obj.scope, data["scope"]) and not self._owns(obj):
-            return WIDEN_OTHERS_MESSAGE
+        if "scope" in data:
+            denial = policy.widening_denial(self.user, obj, data["scope"])
+            if denial:
+                return denial
         return True
 
     def can_rotate(self, obj=None, data=None):
@@ -125,15 +131,28 @@ class AccessTokenAccess(BaseAccess):
             return False
         return self._mint_denial(obj, "rotate") or True
 
-    def _owns(self, obj) -> bool:
-        """The owner, or a system administrator, who may do to a token whatever its owner may."""
-        return self.is_superuser or obj.user_id == self.user.pk
-
     def _mint_denial(self, obj, verb: str) -> str | None:
         """Why the user may not give `obj` a new value or a longer life, or None."""
-        if not self._owns(obj):
-            return f"Only the token's owner can {verb} it; an organization admin can revoke it."
-        return external_user_denial(obj.user) or interactive_auth_denial(self.credential)
+        return policy.mint_denial(self.user, self.credential, obj, verb)
 
     def can_delete(self, obj=None, data=None):
         return self._manages(obj)
+
+    def can_revoke_tokens(self, obj=None, data=None):
+        """May the user revoke at once the tokens of user `obj`?"""
+        if self.is_superuser:
+            return True
+        if obj is None or not self.user.is_authenticated:
+            return False
+        managed = self.org_ids(Perm.MANAGE_APPLICATION_TOKENS)
+        return Membership.objects.filter(user_id=obj.pk, organization_id__in=managed).exists()
+
+    def revocable_tokens(self, obj, model=None):
+        """The tokens of user `obj` (access tokens, or rows of `model`) the user may revoke at once."""
+        model = model or AccessToken
+        tokens = model.objects.filter(user_id=obj.pk)
+        if self.is_superuser:
+            return tokens
+        if not self.can_revoke_tokens(obj):
+            return tokens.none()
+        return tokens.filter(application__organization_id__in=self.org_ids(Perm.MANAGE_APPLICATION_TOKENS))
