@@ -28,7 +28,7 @@ from oauthlib.oauth2.rfc6749 import errors
 
 from tokens.locks import InactiveUser, lock_active_user
 from tokens.models import AccessToken, Grant, IssuedVia, RefreshToken
-from tokens.policy import external_user_denial
+from tokens.policy import external_user_denial, widens_scope
 from tokens.services import TOKEN_AUDITED_FIELDS, token_family_revoke, token_revoke
 from tokensvc import activity, tokenformat
 
@@ -73,8 +73,15 @@ class Validator(OAuth2Validator):
 
     def save_authorization_code(self, client_id, code, request, *args, **kwargs):
         expires = timezone.now() + timedelta(seconds=server.authorization_code_lifetime())
-        # A copy: oauthlib answers the client with the dict it passed in.
-        self._create_authorization_code(request, {**code, "code": _code_digest(code["code"])}, expires=expires)
+        with transaction.atomic(using=router.db_for_write(Grant)):
+            # A code buys a token later: it is saved under the owner's lock like a token, so a
+            # deactivation either deletes it or committed first and refuses it (tokens/locks.py).
+            try:
+                lock_active_user(request.user.pk)
+            except InactiveUser:
+                raise errors.AccessDeniedError(description="The user is inactive.", request=request) from None
+            # A copy: oauthlib answers the client with the dict it passed in.
+            self._create_authorization_code(request, {**code, "code": _code_digest(code["code"])}, expires=expires)
 
     def _grant(self, code, request):
         """The grant of a presented code, as read by validate_code for this request."""
@@ -207,7 +214,11 @@ class Validator(OAuth2Validator):
         rt = getattr(request, "refresh_token_instance", None)
         if token.get("refresh_token") and isinstance(rt, RefreshToken) and rt.access_token_id is not None:
             # Step 2 of the lock order, before the refresh token below: the access token it replaces.
-            AccessToken.objects.select_for_update().filter(pk=rt.access_token_id).exists()
+            replaced = AccessToken.objects.select_for_update().filter(pk=rt.access_token_id).first()
+            if replaced is not None and widens_scope(replaced.scope, token.get("scope", "")):
+                # The scope was read before the lock; an admin may have narrowed the token since.
+                # The successor never gets more than the token it replaces has now.
+                token["scope"] = replaced.scope
         # Validation read the refresh token without a lock; a concurrent refresh or a revocation
         # may have won since. Re-read it under the lock the toolkit then takes, so a used or
         # revoked refresh token never mints anything.

@@ -3,6 +3,7 @@
 import base64
 
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from tests import factories
@@ -133,3 +134,24 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
     database = django_settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.sqlite3":
         database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+@pytest.fixture
+def sso_browser(settings):
+    """`sso_browser(user)`: a client signed in as the external `user` through the single-sign-on header.
+
+    The header goes with every request, as the proxy sends it: a login made through it lasts
+    only while the proxy vouches for the user and header login is on.
+    """
+    settings.SSO_REMOTE_USER_ENABLED = True
+    settings.SSO_REMOTE_USER_HEADER = "X-Remote-User"
+    settings.SSO_TRUSTED_PROXIES = ["127.0.0.1"]  # the test client's address
+    settings.SSO_TRUST_ALL_PEERS = False
+
+    def make(user, client_class=Client):
+        settings.SSO_PROVIDER_NAME = user.external_account
+        client = client_class()
+        client.defaults["HTTP_X_REMOTE_USER"] = user.username
+        return client
+
+    return make

@@ -121,7 +121,7 @@ class AccessTokenAccess(BaseAccess):
             if denial:
                 return denial
         if "scope" in data:
-            denial = policy.widening_denial(self.user, obj, data["scope"])
+            denial = policy.widening_denial(self.user, self.credential, obj, data["scope"])
             if denial:
                 return denial
         return True

@@ -149,8 +149,11 @@ def mint_denial(user, credential, token, verb: str) -> str | None:
     return external_user_denial(token.user) or interactive_auth_denial(credential)
 
 
-def widening_denial(user, token, scope: str) -> str | None:
-    """Why `user` may not give `token` the scope `scope`, or None: only the owner widens."""
-    if widens_scope(token.scope, scope) and not owns(user, token):
+def widening_denial(user, credential, token, scope: str) -> str | None:
+    """Why `user` may not give `token` the scope `scope`, or None: only the owner widens, as they would mint."""
+    if not widens_scope(token.scope, scope):
+        return None
+    if not owns(user, token):
         return WIDEN_OTHERS_MESSAGE
-    return None
+    # A wider scope mints rights as surely as a new token does: the rules of minting apply.
+    return mint_denial(user, credential, token, "widen")

@@ -132,6 +132,7 @@ def token_update(*, actor, token: AccessToken, data: dict) -> AccessToken:
     expiry or owner, TokenChanged, so that (say) an admin's "no wider than now" is never
     applied to a scope the owner has narrowed since.
     """
+    lock_user(token.user_id)  # step 1 of the lock order (tokens/locks.py), before the token row
     current = AccessToken.objects.select_for_update().filter(pk=token.pk).first()
     if current is None or current.revoked_at is not None:
         raise TokenRevoked()

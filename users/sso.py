@@ -48,6 +48,13 @@ class ExternalHeaderBackend(RemoteUserBackend):
             return None
         return super().authenticate(request, remote_user)
 
+    def get_user(self, user_id):
+        # A session opened through the header lasts only while header login is on: turning it
+        # off ends every login it made, as the proxy no longer vouches for anyone.
+        if not settings.SSO_REMOTE_USER_ENABLED:
+            return None
+        return super().get_user(user_id)
+
     def configure_user(self, request, user, created=True):
         if created:
             user.external_account = settings.SSO_PROVIDER_NAME

@@ -33,8 +33,7 @@ def _authorize_url(app, challenge=None, method="S256", redirect_uri=CALLBACK, **
 
 def _browser(user):
     client = Client()
-    # An account of an external provider signs in only through it (the single-sign-on header).
-    client.force_login(user, backend="users.sso.ExternalHeaderBackend" if user.external_account else None)
+    client.force_login(user)
     return client
 
 
@@ -216,12 +215,13 @@ def test_authorization_code_lifetime_follows_the_runtime_setting(public_app, org
     assert 25 <= (grant.expires - grant.created).total_seconds() <= 35
 
 
-def test_external_user_cannot_exchange_a_code(public_app, org):
+def test_external_user_cannot_exchange_a_code(public_app, org, sso_browser):
     from tests import factories
 
     external = factories.user("ext", member_of=[org], external_account="ldap")
     verifier, challenge = pkce_pair()
-    code = query_of(_consent(_browser(external), public_app, challenge)["Location"])["code"]
+    # An account of an external provider signs in only through it (the single-sign-on header).
+    code = query_of(_consent(sso_browser(external), public_app, challenge)["Location"])["code"]
     response = _exchange(public_app, code, verifier)
     assert response.status_code == 403
     assert response.json() == {

@@ -38,13 +38,11 @@ def test_password_grant_refused_whatever_the_setting(org, external_user, allowed
     assert not AccessToken.objects.filter(user=external_user).exists()
 
 
-def _authorization_code_tokens(org, user, name="Portal"):
-    """Tokens for `user`, signed in through their provider, from the authorization-code flow."""
+def _authorization_code_tokens(org, browser, name="Portal"):
+    """Tokens for the user `browser` is signed in as through their provider, from the authorization-code flow."""
     callback = "https://client.example/cb"
     app, secret = app_with_secret(org, name, authorization_grant_type="authorization-code", redirect_uris=callback)
     verifier, challenge = pkce_pair()
-    browser = Client()
-    browser.force_login(user, backend="users.sso.ExternalHeaderBackend")
     consent = {
         "client_id": app.client_id,
         "redirect_uri": callback,
@@ -66,12 +64,13 @@ def test_command_refused_while_the_setting_is_off(external_user):
     assert not AccessToken.objects.filter(user=external_user).exists()
 
 
-def test_tokens_survive_turning_the_setting_off_but_no_new_ones(org, external_user, client_for, superuser):
+def test_tokens_survive_turning_the_setting_off_but_no_new_ones(org, external_user, client_for, superuser, sso_browser):
     admin = client_for(superuser)
+    browser = sso_browser(external_user)
     assert admin.patch(
         "/api/v2/settings/authentication/", {"ALLOW_OAUTH2_FOR_EXTERNAL_USERS": True}, format="json"
     ).json()["ALLOW_OAUTH2_FOR_EXTERNAL_USERS"]
-    app, secret, issued = _authorization_code_tokens(org, external_user)
+    app, secret, issued = _authorization_code_tokens(org, browser)
     assert issued.status_code == 200
     issued = issued.json()
 
@@ -82,7 +81,7 @@ def test_tokens_survive_turning_the_setting_off_but_no_new_ones(org, external_us
         == 200
     )
     assert Client().get("/api/v2/me/", **bearer(issued["access_token"])).status_code == 200
-    assert _authorization_code_tokens(org, external_user, name="Portal 2")[2].status_code == 403
+    assert _authorization_code_tokens(org, browser, name="Portal 2")[2].status_code == 403
     refreshed = refresh_grant(app, secret, issued["refresh_token"])
     assert refreshed.status_code == 403
     assert refreshed.json()["error_description"] == MESSAGE

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from tests import factories
 from tokens.models import AccessToken
@@ -398,12 +399,11 @@ def external_user(org):
         ("/api/v2/users/ldap_user/authorized_tokens/", {"application": "APP"}),
     ],
 )
-def test_external_users_cannot_create_tokens(client_for, external_user, app, path, body):
+def test_external_users_cannot_create_tokens(sso_browser, external_user, app, path, body):
     path = path.replace("APP", str(app.pk))
     body = {key: app.pk if value == "APP" else value for key, value in body.items()}
     # Signed in through its provider: an external account has no password for HTTP Basic.
-    client = client_for(None)
-    client.force_login(external_user, backend="users.sso.ExternalHeaderBackend")
+    client = sso_browser(external_user, client_class=APIClient)
     response = client.post(path, body, format="json")
     assert response.status_code == 403
     assert response.json()["detail"] == (

@@ -80,15 +80,17 @@ class DetailView(AccessMixin, generics.RetrieveUpdateDestroyAPIView):
     object_scoped = True
 
     def perform_update(self, serializer):
-        enforce(self.request, "change", self.access_model, obj=serializer.instance, data=serializer.validated_data)
+        instance, data = serializer.instance, serializer.validated_data
+
+        def judged_update():
+            # Judged on every attempt: a retry starts from the reloaded row, which another
+            # request may have changed since the first judgement.
+            enforce(self.request, "change", self.access_model, obj=instance, data=data)
+            return self.update_object(instance, data)
+
         # A deadlock victim is run again from the stored row (an update may revoke tokens, which
         # takes many locks); the instance the first attempt changed in memory is reloaded first.
-        serializer.instance = run_atomic(
-            self.update_object,
-            serializer.instance,
-            serializer.validated_data,
-            before_retry=serializer.instance.refresh_from_db,
-        )
+        serializer.instance = run_atomic(judged_update, before_retry=instance.refresh_from_db)
 
     def perform_destroy(self, instance):
         run_atomic(self.delete_object, instance, before_retry=instance.refresh_from_db)
