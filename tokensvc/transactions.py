@@ -3,6 +3,8 @@
 import functools
 import random
 import time
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 from django.db import OperationalError, transaction
 
@@ -44,11 +46,16 @@ def run_atomic(func, /, *args, before_retry=None, attempts: int = ATTEMPTS, usin
     raise AssertionError("unreachable")
 
 
-def retrying(func):
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def retrying(func: Callable[_P, _R]) -> Callable[_P, _R]:
     """Decorator form of `run_atomic`, for a service function that is its own transaction."""
 
     @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        return run_atomic(func, *args, **kwargs)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        # Bound first, so that no argument of `func` is taken for one of run_atomic's own.
+        return run_atomic(functools.partial(func, *args, **kwargs))
 
     return wrapper
