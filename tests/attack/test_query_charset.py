@@ -1,4 +1,4 @@
-"""A GET's query string is decoded in the charset its Content-Type names: NUL and lone surrogates slip past the middleware."""
+"""A GET's query string is decoded in its Content-Type's charset: NUL and lone surrogates pass the middleware."""
 
 import pytest
 from django.test import Client
