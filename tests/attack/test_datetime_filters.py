@@ -9,6 +9,7 @@ CASES = [
     ("/api/v2/tokens/", "expires__gt", "9999-12-31T23:59:59-14:00"),
     ("/api/v2/tokens/", "expires__lt", "0001-01-01T00:00:00+14:00"),
     ("/api/v2/tokens/", "expires", "9999-12-31T23:00:00-01:00"),
+    ("/api/v2/tokens/", "expires__in", "2030-01-01T00:00:00Z,9999-12-31T23:59:59-14:00"),
     ("/api/v2/users/", "created__gt", "9999-12-31T23:59:59.999999-14:00"),
     ("/api/v2/organizations/", "modified__lte", "0001-01-01T00:30:00+01:00"),
     ("/api/v2/applications/", "created__lt", "9999-12-31T22:00:00-02:00"),
