@@ -195,6 +195,9 @@ def test_hostile_and_racing_requests_never_500(live_server, org):
                     ),
                 ),
                 ("overlong-nul", lambda: session.get(f"{base}/api/v2/users/%C0%80/", headers=auth)),
+                # Longer than a file name may be: the test server once sent every path to its media handler.
+                ("long-path", lambda: session.get(f"{base}/api/v2/users/{'a' * 300}/", headers=auth)),
+                ("long-unknown-path", lambda: session.get(f"{base}/{'b' * 300}", headers=auth)),
             ]
             for label, call in calls:
                 try:
