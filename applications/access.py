@@ -1,6 +1,6 @@
-"""Access policies for OAuth2 applications."""
+"""Access policy for OAuth2 applications, registered into the access core; every `can_*` returns a Decision."""
 
-from tokensvc.api.access import BaseAccess, register
+from tokensvc.access import BaseAccess, Decision, register
 from users.roles import Perm
 
 from .models import Application
@@ -45,26 +45,30 @@ class ApplicationAccess(BaseAccess):
 
     def can_add(self, obj=None, data=None):
         if self.is_superuser:
-            return True
+            return Decision.allow()
         denial = self._resource_server_denial(None, data)
         if denial:
-            return denial
+            return Decision.deny(denial)
         organization = (data or {}).get("organization")
         if organization is None:
             # Asked before the body is read: anyone who administers some organization may try.
-            if self.org_ids(Perm.MANAGE_APPLICATIONS):
-                return True
-            return "Only an admin of an organization can create applications."
-        if self._manages(organization.pk):
-            return True
-        return "You can create applications only in organizations you administer."
+            administers_some = bool(self.org_ids(Perm.MANAGE_APPLICATIONS))
+            return Decision.when(administers_some, "Only an admin of an organization can create applications.")
+        return Decision.when(
+            self._manages(organization.pk), "You can create applications only in organizations you administer."
+        )
 
     def can_change(self, obj=None, data=None):
-        if self.is_superuser:
-            return True
-        if obj is None or not self._manages(obj.organization_id):
-            return False
-        return self._resource_server_denial(obj, data) or True
+        return self._changes(obj, data)
 
     def can_delete(self, obj=None, data=None):
-        return self.can_change(obj, data)
+        return self._changes(obj, data)
+
+    def _changes(self, obj, data) -> Decision:
+        """Changing and deleting follow one rule: a system administrator, or an admin of its organization."""
+        if self.is_superuser:
+            return Decision.allow()
+        if obj is None or not self._manages(obj.organization_id):
+            return Decision.deny()
+        denial = self._resource_server_denial(obj, data)
+        return Decision.deny(denial) if denial else Decision.allow()

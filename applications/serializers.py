@@ -8,7 +8,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from tokens.models import AccessToken
-from tokensvc.api import access
+from tokensvc import access
 from tokensvc.api.relations import VisibleRelatedField
 from tokensvc.api.serializers import SECRET_PLACEHOLDER, BaseSerializer
 from tokensvc.limits import DESCRIPTION_MAX_LENGTH, REDIRECT_URIS_MAX_LENGTH

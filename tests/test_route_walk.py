@@ -1,4 +1,5 @@
-"""Every /api/v2/ route, discovered from the URL resolver: one permission class, and a read token writes nothing."""
+"""Every route, discovered from the URL resolver: one permission class, every API view public or bound to a
+policy, and a read token writes nothing."""
 
 import re
 from datetime import timedelta
@@ -9,11 +10,14 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from rest_framework import serializers
+from rest_framework.response import Response
 from rest_framework.settings import api_settings
+from rest_framework.test import APIRequestFactory, force_authenticate
 from rest_framework.views import APIView
 
 from tests import factories
-from tokensvc.api.permissions import AccessPermission
+from tokensvc.access import registered
+from tokensvc.api.permissions import NO_ACCESS_MODEL_MESSAGE, AccessPermission
 from tokensvc.api.viewsets import AssociationView
 from users.models import User
 
@@ -36,16 +40,26 @@ def walk_patterns(patterns, prefix=""):
             yield route.lstrip("^"), pattern.callback
 
 
-def api_routes():
-    """(route, view class) for every /api/v2/ URL pattern, as the resolver knows them."""
+def all_routes():
+    """(route, view class or function) for every URL pattern, as the resolver knows them."""
     found = {}
     for route, callback in walk_patterns(get_resolver().url_patterns):
-        if route.startswith(PREFIX):
-            found[route] = getattr(callback, "cls", None) or getattr(callback, "view_class", None)
+        found[route] = getattr(callback, "cls", None) or getattr(callback, "view_class", None) or callback
     return sorted(found.items())
 
 
+def api_routes():
+    """(route, view class) for every /api/v2/ URL pattern."""
+    return [(route, view) for route, view in all_routes() if route.startswith(PREFIX)]
+
+
 ROUTES = api_routes()
+DRF_ROUTES = [(route, view) for route, view in all_routes() if isinstance(view, type) and issubclass(view, APIView)]
+# Views outside DRF, which answer for themselves: the OAuth2 endpoints (the toolkit's views over
+# our validator) and the browsable API's login and logout pages.
+NON_DRF_PREFIXES = ("api/o/", ".well-known/", "api/login/", "api/logout/")
+# The only views bound to no model: where clients discover the API and check that it lives.
+PUBLIC_ROUTES = {"api/", "api/v2/", "api/v2/ping/"}
 
 
 def test_the_walk_finds_the_known_routes():
@@ -71,6 +85,62 @@ def test_every_view_uses_the_one_permission_class(route, view_class):
         assert "get_permissions" not in vars(cls), f"{cls.__name__} overrides get_permissions()"
         assert "check_permissions" not in vars(cls), f"{cls.__name__} overrides check_permissions()"
     assert view_class.permission_classes == [AccessPermission]
+
+
+def test_every_route_outside_drf_is_a_known_one():
+    others = [route for route, view in all_routes() if (route, view) not in DRF_ROUTES]
+    assert others
+    assert [route for route in others if not route.startswith(NON_DRF_PREFIXES)] == []
+
+
+@pytest.mark.parametrize(("route", "view_class"), DRF_ROUTES, ids=[route for route, _ in DRF_ROUTES])
+def test_every_api_view_is_public_or_bound_to_a_policy(route, view_class):
+    public = getattr(view_class, "access_public", False)
+    model = getattr(view_class, "access_model", None)
+    assert public is True or public is False, f"{route}: access_public must be a bool"
+    if public:
+        assert model is None, f"{route} is public and bound to {model.__name__}: one or the other"
+        assert route in PUBLIC_ROUTES, f"{route} is public; only {sorted(PUBLIC_ROUTES)} should be"
+        return
+    assert model is not None, f"{route} declares no access_model and is not marked access_public"
+    assert model in registered(), f"{route}: {model.__name__} has no registered access policy"
+    parent = getattr(view_class, "parent_model", None)
+    assert parent is None or parent in registered(), f"{route}: {parent.__name__} has no registered access policy"
+
+
+class _Unbound(APIView):
+    """A view someone forgot to bind to a model."""
+
+    def get(self, request):
+        return Response({"secret": "everyone could read this"})
+
+    def post(self, request):
+        return Response({"secret": "everyone could write this"})
+
+
+class _Public(_Unbound):
+    access_public = True
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_view_bound_to_no_model_is_refused_to_everyone(method, superuser, plain_user):
+    for user in (superuser, plain_user):
+        request = getattr(APIRequestFactory(), method)("/unbound/", {}, format="json")
+        force_authenticate(request, user=user)
+        response = _Unbound.as_view()(request)
+        assert response.status_code == 403, response.data
+        assert response.data["detail"] == NO_ACCESS_MODEL_MESSAGE
+    anonymous = _Unbound.as_view()(getattr(APIRequestFactory(), method)("/unbound/"))
+    assert anonymous.status_code == 401
+
+
+def test_a_public_view_answers_anyone_for_reading_and_only_signed_in_users_for_writing(plain_user):
+    factory = APIRequestFactory()
+    assert _Public.as_view()(factory.get("/public/")).status_code == 200
+    assert _Public.as_view()(factory.post("/public/", {}, format="json")).status_code == 401
+    request = factory.post("/public/", {}, format="json")
+    force_authenticate(request, user=plain_user)
+    assert _Public.as_view()(request).status_code == 200
 
 
 # Writing with a read token ----------------------------------------------------

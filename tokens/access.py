@@ -1,12 +1,9 @@
-"""Access policies for tokens."""
+"""Access policy for tokens, registered into the access core; every `can_*` returns a Decision."""
 
-from functools import cached_property
-
-from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q
 from oauth2_provider.models import get_application_model
 
-from tokensvc.api.access import BaseAccess, register, registered
+from tokensvc.access import BaseAccess, Decision, check, register
 from users.roles import Perm
 
 from .models import AccessToken
@@ -71,24 +68,19 @@ class AccessTokenAccess(BaseAccess):
     def visible(self):
         return self.history().filter(revoked_at__isnull=True)
 
-    @cached_property
-    def applications(self) -> BaseAccess:
-        """The application policy for the same user: who may see which application."""
-        policy_class = registered().get(get_application_model())
-        if policy_class is None:
-            raise ImproperlyConfigured("Tokens need the access policy of applications to be registered.")
-        return policy_class(self.user)
-
     def can_add(self, obj=None, data=None):
         denial = external_user_denial(self.user) or interactive_auth_denial(self.credential)
         if denial:
-            return denial
+            return Decision.deny(denial)
         data = data or {}
         owner = data.get("user")
         if owner is not None and owner.pk != self.user.pk:
-            return CREATE_FOR_OTHERS_MESSAGE
+            return Decision.deny(CREATE_FOR_OTHERS_MESSAGE)
         application = data.get("application")
-        return application is None or self.applications.can_view(application)
+        if application is None:
+            return Decision.allow()
+        # Whoever may see the application may hold a token of it: its own policy says who sees it.
+        return check(self.actor, "view", get_application_model(), application)
 
     def _manages(self, obj) -> bool:
         if obj is not None and obj.revoked_at is not None:
@@ -108,27 +100,28 @@ class AccessTokenAccess(BaseAccess):
 
     def can_change(self, obj=None, data=None):
         if not self._manages(obj):
-            return False
+            return Decision.deny()
         if obj is None or not data:
-            return True
+            return Decision.allow()
         if "expires" in data and data["expires"] != obj.expires:
             # A renewal mints lifetime as surely as a new token does.
             denial = self._mint_denial(obj, "renew")
             if denial:
-                return denial
+                return Decision.deny(denial)
         if "scope" in data and widens_scope(obj.scope, data["scope"]):
             if not self._owns(obj):
-                return WIDEN_OTHERS_MESSAGE
+                return Decision.deny(WIDEN_OTHERS_MESSAGE)
             # A wider scope mints rights as surely as a new token does: the rules of minting apply.
             denial = self._mint_denial(obj, "widen")
             if denial:
-                return denial
-        return True
+                return Decision.deny(denial)
+        return Decision.allow()
 
     def can_rotate(self, obj=None, data=None):
         if obj is None or not self._owns_or_administers(obj):
-            return False
-        return self._mint_denial(obj, "rotate") or True
+            return Decision.deny()
+        denial = self._mint_denial(obj, "rotate")
+        return Decision.deny(denial) if denial else Decision.allow()
 
     def _owns(self, obj) -> bool:
         """The owner, or a system administrator, who may do to a token whatever its owner may."""
@@ -141,4 +134,4 @@ class AccessTokenAccess(BaseAccess):
         return external_user_denial(obj.user) or interactive_auth_denial(self.credential)
 
     def can_delete(self, obj=None, data=None):
-        return self._manages(obj)
+        return Decision.when(self._manages(obj))

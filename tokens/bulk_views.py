@@ -4,7 +4,8 @@ from oauth2_provider.models import get_refresh_token_model
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 
-from tokensvc.api import access, viewsets
+from tokensvc import access
+from tokensvc.api import viewsets
 from users import services
 from users.models import User
 

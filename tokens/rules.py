@@ -1,7 +1,7 @@
 """Rules on obtaining tokens: who may hold one at all, and which credentials may mint or extend them."""
 
 from tokensvc import runtime
-from tokensvc.api.scopes import READ, WRITE
+from tokensvc.access.scopes import READ, WRITE
 
 
 def external_user_denial(user) -> str | None:

@@ -23,8 +23,8 @@ from django.urls import reverse
 from oauth2_provider.models import get_application_model
 from rest_framework import serializers
 
+from tokensvc.access.scopes import SCOPE_FORMAT_MESSAGE, WRITE, is_valid_scope
 from tokensvc.api.relations import VisibleRelatedField
-from tokensvc.api.scopes import SCOPE_FORMAT_MESSAGE, WRITE, is_valid_scope
 from tokensvc.api.serializers import SECRET_PLACEHOLDER, BaseSerializer
 
 from . import lifetime

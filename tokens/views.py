@@ -7,7 +7,8 @@ from oauth2_provider.models import get_application_model
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
-from tokensvc.api import access, viewsets
+from tokensvc import access
+from tokensvc.api import viewsets
 from users.models import User
 
 from . import lifetime, services
@@ -64,8 +65,7 @@ class TokenListMixin(TokenViewMixin):
         status = self.token_status()
         if status in ("revoked", "all"):
             # Tombstones are outside visible(); the policy lists them from its history.
-            policy = access.policy_for(self.request, AccessToken)
-            queryset = policy.history().select_related(*policy.select_related)
+            queryset = access.visible(self.request, AccessToken, include_revoked=True)
             if isinstance(self, viewsets.ParentMixin):
                 queryset = self.filter_for_parent(queryset, self.get_parent())
         else:
@@ -122,8 +122,7 @@ class TokenRotate(TokenViewMixin, viewsets.ReadOnlyDetailView):
     def get_queryset(self):
         if self.request.method != "POST":
             return super().get_queryset()
-        policy = access.policy_for(self.request, AccessToken)
-        return policy.history().select_related(*policy.select_related)
+        return access.visible(self.request, AccessToken, include_revoked=True)
 
     def post(self, request, *args, **kwargs):
         self._token = token = self.get_object()

@@ -11,8 +11,9 @@ from tokens.models import AccessToken
 from tokens.serializers import token_any_status_url
 from users.roles import Perm
 
-from .api import access, viewsets
-from .api.access import BaseAccess, register
+from . import access
+from .access import BaseAccess, register
+from .api import viewsets
 from .api.serializers import BaseSerializer
 from .models import ActivityEntry
 
@@ -148,4 +149,4 @@ class TokenActivityStream(ObjectActivityStream):
 
     def parent_queryset(self):
         # A revoked token's history stays readable to whoever could see the token.
-        return access.policy_for(self.request, AccessToken).history()
+        return access.visible(self.request, AccessToken, include_revoked=True)

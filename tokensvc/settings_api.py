@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import activity, runtime
-from .api.access import BaseAccess, register
+from .access import BaseAccess, Decision, register
 from .limits import MAX_LIFETIME_SECONDS
 from .models import ConfigValue
 
@@ -43,10 +43,10 @@ class SettingAccess(BaseAccess):
         return ConfigValue.objects.none()
 
     def can_view(self, obj=None, data=None):
-        return self.sees_everything or "Only a system administrator or system auditor can read settings."
+        return Decision.when(self.sees_everything, "Only a system administrator or system auditor can read settings.")
 
     def can_change(self, obj=None, data=None):
-        return self.is_superuser or "Only a system administrator can change settings."
+        return Decision.when(self.is_superuser, "Only a system administrator can change settings.")
 
 
 def _seconds(value, *, nullable: bool = False):

@@ -1,4 +1,7 @@
-"""The API roots and ping: where clients discover the versions and resources."""
+"""The API roots and ping: where clients discover the versions and resources.
+
+They are bound to no model: each is marked `access_public`, open to anyone for reading.
+"""
 
 from django.db import DatabaseError, connection
 from django.urls import reverse
@@ -23,7 +26,7 @@ V2_RESOURCES = {
 class ApiRoot(APIView):
     """The versions of the API."""
 
-    allow_anonymous = True
+    access_public = True
     view_name = "REST API"
 
     def get(self, request):
@@ -40,7 +43,7 @@ class ApiRoot(APIView):
 class ApiV2Root(APIView):
     """The resources of version 2."""
 
-    allow_anonymous = True
+    access_public = True
     view_name = "Version 2"
 
     def get(self, request):
@@ -50,7 +53,7 @@ class ApiV2Root(APIView):
 class Ping(APIView):
     """Liveness: the version, and whether the database answers."""
 
-    allow_anonymous = True
+    access_public = True
 
     def get(self, request):
         try:

@@ -1,9 +1,9 @@
-"""Access policies for users and organizations."""
+"""Access policies for users and organizations, registered into the access core; every `can_*` returns a Decision."""
 
 from django.db.models import Q
 from oauth2_provider.models import get_access_token_model
 
-from tokensvc.api.access import BaseAccess, register
+from tokensvc.access import BaseAccess, Decision, register
 
 from .models import Membership, Organization, User
 from .roles import Perm
@@ -68,33 +68,36 @@ class UserAccess(BaseAccess):
         return users.filter(Q(pk=self.user.pk) | Q(pk__in=colleagues))
 
     def can_add(self, obj=None, data=None):
-        return self.is_superuser
+        return Decision.when(self.is_superuser)
 
     def can_change(self, obj=None, data=None):
         own = obj is not None and obj.pk == self.user.pk
         if own and "password" in (data or {}) and self.credential is not None:
-            return OWN_PASSWORD_NEEDS_SIGN_IN
+            return Decision.deny(OWN_PASSWORD_NEEDS_SIGN_IN)
         if self.is_superuser:
-            return True
+            return Decision.allow()
         if not own:
-            return False
+            return Decision.deny()
         changed = _changed(obj, data)
         flags = changed.intersection(SYSTEM_FLAGS)
         if flags:
-            return f"Only a system administrator can change {', '.join(sorted(flags))}."
+            return Decision.deny(f"Only a system administrator can change {', '.join(sorted(flags))}.")
         others = changed - SELF_EDITABLE
         if others:
-            return f"You can change only your name, email and password, not {', '.join(sorted(others))}."
-        return True
+            return Decision.deny(f"You can change only your name, email and password, not {', '.join(sorted(others))}.")
+        return Decision.allow()
 
     def can_delete(self, obj=None, data=None):
         if not self.is_superuser:
-            return False
+            return Decision.deny()
         if obj is not None and obj.pk == self.user.pk:
-            return "You cannot delete your own account."
-        return True
+            return Decision.deny("You cannot delete your own account.")
+        return Decision.allow()
 
     def can_revoke_tokens(self, obj=None, data=None):
+        return Decision.when(self._revokes_tokens_of(obj))
+
+    def _revokes_tokens_of(self, obj) -> bool:
         if self.is_superuser:
             return True
         if obj is None or not self.user.is_authenticated:
@@ -108,7 +111,7 @@ class UserAccess(BaseAccess):
         tokens = model.objects.filter(user_id=obj.pk)
         if self.is_superuser:
             return tokens
-        if not self.can_revoke_tokens(obj):
+        if not self._revokes_tokens_of(obj):
             return tokens.none()
         return tokens.filter(application__organization_id__in=self.org_ids(Perm.MANAGE_APPLICATION_TOKENS))
 
@@ -135,17 +138,17 @@ class OrganizationAccess(BaseAccess):
         return organizations.filter(pk__in=self.org_ids_query(Perm.VIEW_ORGANIZATION))
 
     def can_add(self, obj=None, data=None):
-        return self.is_superuser
+        return Decision.when(self.is_superuser)
 
     def can_change(self, obj=None, data=None):
         if self.is_superuser:
-            return True
-        return obj is not None and obj.pk in self.org_ids(Perm.CHANGE_ORGANIZATION)
+            return Decision.allow()
+        return Decision.when(obj is not None and obj.pk in self.org_ids(Perm.CHANGE_ORGANIZATION))
 
     def can_delete(self, obj=None, data=None):
-        return self.is_superuser
+        return Decision.when(self.is_superuser)
 
     def can_associate(self, obj=None, data=None):
         if self.is_superuser:
-            return True
-        return obj is not None and obj.pk in self.org_ids(Perm.MANAGE_MEMBERS)
+            return Decision.allow()
+        return Decision.when(obj is not None and obj.pk in self.org_ids(Perm.MANAGE_MEMBERS))

@@ -3,7 +3,7 @@
 import pytest
 
 from tests import factories
-from tokensvc.api.access import registered
+from tokensvc.access import registered
 from users.models import Membership, Organization, User
 
 # (persona, action, target, expected_status)

@@ -1,1 +1,1 @@
-"""Cross-cutting API plumbing shared by every app: access, scopes, views, serializers."""
+"""The DRF adapter of the access core (tokensvc.access): permission class, base views, serializers, filters."""

@@ -1,9 +1,12 @@
-"""The one permission class every API view uses: authentication, the scope mask and the policy."""
+"""The DRF adapter of the access core: the one permission class every API view uses, and `enforce()`.
+
+Both ask `tokensvc.access` and turn a refusing `Decision` into a 403: `InsufficientScope` when
+the token's scope refused it, `PermissionDenied` when the policy did.
+"""
 
 from rest_framework import exceptions, permissions
 
-from .access import check
-from .scopes import required_scope
+from tokensvc.access import Decision, check, check_scope
 
 METHOD_ACTIONS = {
     "GET": "view",
@@ -24,24 +27,40 @@ class InsufficientScope(exceptions.PermissionDenied):
         self.scope = scope
 
 
-def enforce(request, action: str, model=None, obj=None, data=None) -> None:
-    """Raise the right 403 unless `check()` allows the action."""
-    decision = check(request, action, model, obj, data)
+NO_ACCESS_MODEL_MESSAGE = "This view is bound to no access policy."
+
+
+def raise_unless(decision: Decision) -> None:
+    """Nothing when `decision` allows; else the 403 that says why."""
     if decision:
         return
     if decision.insufficient_scope:
-        raise InsufficientScope(decision.reason, required_scope(action))
+        raise InsufficientScope(decision.reason, decision.scope)
     raise exceptions.PermissionDenied(decision.reason or exceptions.PermissionDenied.default_detail)
 
 
+def enforce(request, action: str, model=None, obj=None, data=None) -> None:
+    """Raise the right 403 unless `check()` allows the action; with no model, only the scope mask runs."""
+    raise_unless(check(request, action, model, obj, data) if model is not None else check_scope(request, action))
+
+
 class AccessPermission(permissions.BasePermission):
-    """Views declare `access_model` and optionally `access_action(request)`; nothing else decides."""
+    """Views declare `access_model` and optionally `access_action(request)`; nothing else decides.
+
+    A view with no access model is refused unless it says `access_public = True`: then it
+    answers anyone, signed in or not, for safe methods, and anything else only to a signed-in
+    user whose token scope allows it.
+    """
 
     def has_permission(self, request, view):
+        public = getattr(view, "access_public", False)
         if not (request.user and request.user.is_authenticated):
-            if getattr(view, "allow_anonymous", False) and request.method in permissions.SAFE_METHODS:
+            if public and request.method in permissions.SAFE_METHODS:
                 return True
             raise exceptions.NotAuthenticated()
+        if getattr(view, "access_model", None) is None and not public:
+            # Forgetting to bind a view to a policy must close it, not open it to every user.
+            raise exceptions.PermissionDenied(NO_ACCESS_MODEL_MESSAGE)
         if not method_is_mapped(request, view):
             # Nothing would run: let the view answer 405 instead of a misleading 403.
             return True

@@ -4,7 +4,8 @@ An object the requester cannot see is answered exactly as one that does not exis
 `Invalid pk`): a different answer, even a 403, would confirm that the id is taken.
 """
 
-from . import access
+from tokensvc import access
+
 from .serializers import PrimaryKeyField
 
 

@@ -11,7 +11,7 @@ Input is taken as sent, never coerced: a text or choice field accepts a JSON str
 from django.urls import reverse
 from rest_framework import serializers
 
-from .access import check
+from tokensvc.access import check
 
 SECRET_PLACEHOLDER = "************"
 # The largest id a BigAutoField holds: a larger number names nothing and must not reach a query.

@@ -13,9 +13,9 @@ from django.shortcuts import get_object_or_404
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
+from tokensvc import access
 from tokensvc.transactions import run_atomic
 
-from . import access
 from .permissions import enforce
 from .serializers import IdField, is_id
 
