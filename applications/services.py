@@ -1,4 +1,8 @@
-"""Writes for OAuth2 applications; each records its activity, never the client secret."""
+"""Writes for OAuth2 applications; each records its activity, never the client secret.
+
+Deleting an application is announced first (`signals.application_deleting`), in the same
+transaction, so that the tokens app records the end of the application's tokens.
+"""
 
 from dataclasses import dataclass, field
 
@@ -6,11 +10,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from oauth2_provider.generators import generate_client_secret
 
-from tokens.models import AccessToken
 from tokensvc import activity
 from users.models import Organization
 
 from .models import Application
+from .signals import application_deleting
 
 OBJECT_TYPE = "o_auth2_application"
 APPLICATION_AUDITED_FIELDS = (
@@ -117,17 +121,7 @@ def application_update(*, actor, application: Application, data: dict) -> Applic
 @transaction.atomic
 def application_delete(*, actor, application: Application) -> None:
     """Delete an application together with its tokens, which stop authenticating at once."""
-    tokens = AccessToken.objects.filter(application=application).only("pk", "user_id", "description")
-    for token in tokens:
-        activity.record(
-            actor=actor,
-            operation="delete",
-            object_type="o_auth2_access_token",
-            obj=token,
-            changes={"description": token.description, "application": application.pk},
-            organization_id=application.organization_id,
-            subject_user_id=token.user_id,
-        )
+    application_deleting.send(sender=Application, actor=actor, application=application)
     activity.record(
         actor=actor,
         operation="delete",

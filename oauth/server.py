@@ -3,16 +3,18 @@
 django-oauth-toolkit builds its server once per process and hands it a fixed
 `token_expires_in`; oauthlib also accepts a callable, so the lifetime is looked up in the
 database each time a token is minted and a change made through the settings API applies
-to the next request in every process.
+to the next request in every process. An access token's lifetime is the token policy's
+(tokens/policy.py), the same an application token created through /api/v2/ gets.
 """
 
 from oauthlib.oauth2 import Server as OAuthlibServer
 
+from tokens import policy
 from tokensvc import runtime
 
 
 def access_token_lifetime(request=None) -> int:
-    return int(runtime.get("ACCESS_TOKEN_EXPIRE_SECONDS"))
+    return int(policy.default_lifetime(personal=False))
 
 
 def refresh_token_lifetime() -> int:

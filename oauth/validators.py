@@ -2,7 +2,7 @@
 
 What it adds to the toolkit's validator:
 - every grant refuses users of an external authentication provider while
-  ALLOW_OAUTH2_FOR_EXTERNAL_USERS is off (tokens/rules.py words the refusal);
+  ALLOW_OAUTH2_FOR_EXTERNAL_USERS is off (the rule and its words are tokens/policy.py's);
 - minted access tokens carry their `token_hint` and an activity record; minting locks the
   user's row first and re-reads `is_active` (the lock order of tokens/locks.py), so no
   grant mints a token behind a deactivation;
@@ -13,7 +13,7 @@ What it adds to the toolkit's validator:
 - a refresh token is refused, with a description saying why, when it is unknown, older than
   REFRESH_TOKEN_EXPIRE_SECONDS, no longer bound to an access token, or already used or
   revoked; presenting a used one revokes every token of its family (reuse protection),
-  by tombstone like every other revocation here;
+  by tombstone like every other revocation (tokens/services.py);
 - revocation through /api/o/revoke_token/ goes through the same service as the API.
 """
 
@@ -28,12 +28,11 @@ from oauthlib.oauth2.rfc6749 import errors
 
 from tokens.locks import InactiveUser, lock_active_user
 from tokens.models import AccessToken, Grant, IssuedVia, RefreshToken
-from tokens.rules import external_user_denial, widens_scope
-from tokens.services import TOKEN_AUDITED_FIELDS, token_revoke
+from tokens.policy import external_user_denial, widens_scope
+from tokens.services import TOKEN_AUDITED_FIELDS, token_family_revoke, token_revoke
 from tokensvc import activity, tokenformat
 
 from . import server
-from .revocation import revoke_family
 
 # How a token minted by each grant was obtained; a refresh inherits from its predecessor.
 GRANT_ISSUANCE = {"password": IssuedVia.PASSWORD, "authorization_code": IssuedVia.AUTHORIZATION_CODE}
@@ -173,7 +172,7 @@ class Validator(OAuth2Validator):
         if rt.revoked is not None:
             used = AccessToken.objects.filter(source_refresh_token=rt).exists()
             if oauth2_settings.REFRESH_TOKEN_REUSE_PROTECTION and rt.token_family:
-                revoke_family(rt.token_family, reason="refresh token reuse")
+                token_family_revoke(token_family=rt.token_family, reason="refresh token reuse")
             if used:
                 description = "The refresh token has already been used; every token issued from it has been revoked."
             else:

@@ -209,7 +209,7 @@ def test_a_change_made_in_one_process_is_seen_by_another(tmp_path):
 
 
 def test_external_user_rule_reads_the_stored_value(client_for, superuser, org):
-    from tokens.rules import external_user_denial
+    from tokens.policy import external_user_denial
 
     user = factories.user("ext", external_account="saml")
     assert external_user_denial(user)

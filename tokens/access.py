@@ -4,15 +4,12 @@ from django.db.models import Q
 from oauth2_provider.models import get_application_model
 
 from tokensvc.access import BaseAccess, Decision, check, register
+from users.models import Membership
 from users.roles import Perm
 
+from . import policy
 from .models import AccessToken
-from .rules import external_user_denial, interactive_auth_denial, widens_scope
-
-CREATE_FOR_OTHERS_MESSAGE = "Tokens can only be created for yourself; you cannot create a token for another user."
-WIDEN_OTHERS_MESSAGE = (
-    "Only the token's owner can widen its scope; an organization admin can describe, narrow or revoke it."
-)
+from .policy import CREATE_FOR_OTHERS_MESSAGE
 
 
 @register
@@ -50,6 +47,13 @@ class AccessTokenAccess(BaseAccess):
       (changing `expires`) need a request authenticated by a session, HTTP Basic or a token
       of an authorization-code application: a personal access token or a password-grant
       token is refused.
+    - The rules on lifetimes, external users, interactive sign-in and what only an owner
+      may do are written once in tokens/policy.py; this class asks it.
+    - A system administrator revokes all of a user's tokens at once, personal access tokens
+      included. An admin of an organization the user belongs to (in any role) revokes at
+      once the user's tokens of the applications of the organizations they administer, and
+      nothing else: never the user's personal access tokens, never tokens of other
+      organizations' applications (`can_revoke_tokens(user)`, `revocable_tokens(user)`).
     """
 
     model = AccessToken
@@ -69,7 +73,7 @@ class AccessTokenAccess(BaseAccess):
         return self.history().filter(revoked_at__isnull=True)
 
     def can_add(self, obj=None, data=None):
-        denial = external_user_denial(self.user) or interactive_auth_denial(self.credential)
+        denial = policy.creation_denial(self.user, self.credential)
         if denial:
             return Decision.deny(denial)
         data = data or {}
@@ -108,11 +112,8 @@ class AccessTokenAccess(BaseAccess):
             denial = self._mint_denial(obj, "renew")
             if denial:
                 return Decision.deny(denial)
-        if "scope" in data and widens_scope(obj.scope, data["scope"]):
-            if not self._owns(obj):
-                return Decision.deny(WIDEN_OTHERS_MESSAGE)
-            # A wider scope mints rights as surely as a new token does: the rules of minting apply.
-            denial = self._mint_denial(obj, "widen")
+        if "scope" in data:
+            denial = policy.widening_denial(self.user, self.credential, obj, data["scope"])
             if denial:
                 return Decision.deny(denial)
         return Decision.allow()
@@ -123,15 +124,31 @@ class AccessTokenAccess(BaseAccess):
         denial = self._mint_denial(obj, "rotate")
         return Decision.deny(denial) if denial else Decision.allow()
 
-    def _owns(self, obj) -> bool:
-        """The owner, or a system administrator, who may do to a token whatever its owner may."""
-        return self.is_superuser or obj.user_id == self.user.pk
-
     def _mint_denial(self, obj, verb: str) -> str | None:
         """Why the user may not give `obj` a new value or a longer life, or None."""
-        if not self._owns(obj):
-            return f"Only the token's owner can {verb} it; an organization admin can revoke it."
-        return external_user_denial(obj.user) or interactive_auth_denial(self.credential)
+        return policy.mint_denial(self.user, self.credential, obj, verb)
 
     def can_delete(self, obj=None, data=None):
         return Decision.when(self._manages(obj))
+
+    def can_revoke_tokens(self, obj=None, data=None):
+        """May the user revoke at once the tokens of user `obj`?"""
+        return Decision.when(self._revokes_tokens_of(obj))
+
+    def _revokes_tokens_of(self, obj) -> bool:
+        if self.is_superuser:
+            return True
+        if obj is None or not self.user.is_authenticated:
+            return False
+        managed = self.org_ids(Perm.MANAGE_APPLICATION_TOKENS)
+        return Membership.objects.filter(user_id=obj.pk, organization_id__in=managed).exists()
+
+    def revocable_tokens(self, obj, model=None):
+        """The tokens of user `obj` (access tokens, or rows of `model`) the user may revoke at once."""
+        model = model or AccessToken
+        tokens = model.objects.filter(user_id=obj.pk)
+        if self.is_superuser:
+            return tokens
+        if not self._revokes_tokens_of(obj):
+            return tokens.none()
+        return tokens.filter(application__organization_id__in=self.org_ids(Perm.MANAGE_APPLICATION_TOKENS))

@@ -7,4 +7,5 @@ class TokensConfig(AppConfig):
     name = "tokens"
 
     def ready(self):
-        from . import access  # noqa: F401  (registers the access policies)
+        # Registers the access policies, and answers the signals of users and applications.
+        from . import access, receivers  # noqa: F401

@@ -1,13 +1,15 @@
 """Revoking a user's tokens at once: POST /api/v2/users/{id}/tokens/revoke/."""
 
-from oauth2_provider.models import get_refresh_token_model
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 
 from tokensvc import access
 from tokensvc.api import viewsets
-from users import services
+from tokensvc.api.permissions import enforce
 from users.models import User
+
+from . import services
+from .models import AccessToken, RefreshToken
 
 REASON = "revoked with all of the user's tokens"
 
@@ -28,39 +30,43 @@ class RevokeTokensSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-class UserTokensRevoke(viewsets.AccessMixin, generics.GenericAPIView):
+class UserTokensRevoke(viewsets.ParentMixin, viewsets.AccessMixin, generics.GenericAPIView):
     """GET counts the tokens of user {pk} that you may revoke at once; POST revokes them.
 
     A system administrator revokes every token of the user, personal access tokens
     included; an admin of an organization the user belongs to revokes the user's tokens of
-    that organization's applications. Refresh tokens go with them. The answer is
-    `{"revoked": N}`.
+    that organization's applications (the tokens' policy, `AccessTokenAccess.can_revoke_tokens`
+    and `revocable_tokens`). Refresh tokens go with them. The answer is `{"revoked": N}`.
     """
 
-    access_model = User
-    lookup_alternate = "username"
-    object_scoped = True
+    access_model = AccessToken
+    parent_model = User
+    parent_lookup_alternate = "username"
     serializer_class = RevokeTokensSerializer
 
     def access_action(self, request):
         return "revoke_tokens" if request.method == "POST" else None
 
+    def filter_for_parent(self, queryset, parent):
+        return queryset.filter(user=parent)
+
     def policy(self):
-        return access.policy_for(self.request, User)
+        return access.policy_for(self.request, AccessToken)
 
     def get(self, request, *args, **kwargs):
-        user = self.get_object()
+        user = self.get_parent()
         count = self.policy().revocable_tokens(user).filter(revoked_at__isnull=True).count()
         return Response({"revocable": count})
 
     def post(self, request, *args, **kwargs):
-        user = self.get_object()
+        user = self.get_parent()
+        enforce(request, "revoke_tokens", AccessToken, obj=user)
         self.get_serializer(data=request.data).is_valid(raise_exception=True)
         policy = self.policy()
-        revoked = services.user_tokens_revoke(
+        revocation = services.tokens_revoke(
             actor=request.user,
             access_tokens=policy.revocable_tokens(user),
-            refresh_tokens=policy.revocable_tokens(user, get_refresh_token_model()),
+            refresh_tokens=policy.revocable_tokens(user, RefreshToken),
             reason=REASON,
         )
-        return Response({"revoked": revoked})
+        return Response({"revoked": len(revocation.tokens)})

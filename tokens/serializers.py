@@ -5,11 +5,12 @@ and `refresh_token` read "************" (`refresh_token` is null for a personal 
 token, which has none).
 
 After creation only `description`, `scope` and `expires` change. `expires` renews or
-shortens the token within the lifetime policy (tokens/lifetime.py); a time in the past or
-beyond the maximum is a 400. `application`, `user`, `token`, `refresh_token` and the usage
-and revocation fields are read-only: a change request that names them is accepted and
-they are ignored, as Tower does, so a client may PUT back what it read. On create, `user`
-is always the requester.
+shortens the token within the lifetime policy (tokens/policy.py); a time in the past or
+beyond the maximum is a 400. Without `expires` the service gives a new token the policy's
+default lifetime; a new token's scope defaults to the policy's `DEFAULT_SCOPE`.
+`application`, `user`, `token`, `refresh_token` and the usage and revocation fields are
+read-only: a change request that names them is accepted and they are ignored, as Tower
+does, so a client may PUT back what it read. On create, `user` is always the requester.
 
 A rotated token names its predecessor in `rotated_from` (read-only); the predecessor is
 revoked, so `related.rotated_from` lists it through `?status=all`. POST
@@ -23,11 +24,11 @@ from django.urls import reverse
 from oauth2_provider.models import get_application_model
 from rest_framework import serializers
 
-from tokensvc.access.scopes import SCOPE_FORMAT_MESSAGE, WRITE, is_valid_scope
+from tokensvc.access.scopes import SCOPE_FORMAT_MESSAGE, is_valid_scope
 from tokensvc.api.relations import VisibleRelatedField
 from tokensvc.api.serializers import SECRET_PLACEHOLDER, BaseSerializer
 
-from . import lifetime
+from . import policy
 from .models import AccessToken
 
 
@@ -139,7 +140,7 @@ class TokenSerializer(BaseSerializer):
     def validate(self, attrs):
         attrs = super().validate(attrs)
         if "expires" in attrs:
-            problem = lifetime.expiry_problem(attrs["expires"], personal=self.is_personal(attrs))
+            problem = policy.expiry_problem(attrs["expires"], personal=self.is_personal(attrs))
             if problem:
                 raise serializers.ValidationError({"expires": [problem]})
         return attrs
@@ -174,7 +175,9 @@ class TokenSerializer(BaseSerializer):
 class ApplicationTokenSerializer(TokenSerializer):
     """POST /applications/{id}/tokens/: the application comes from the URL; scope defaults to write."""
 
-    scope = ScopeField(required=False, default=WRITE, help_text="Space-separated: 'read', 'write' or 'read write'.")
+    scope = ScopeField(
+        required=False, default=policy.DEFAULT_SCOPE, help_text="Space-separated: 'read', 'write' or 'read write'."
+    )
 
     def is_personal(self, attrs) -> bool:
         return False
@@ -229,7 +232,7 @@ class TokenRotateSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
     def validate_expires(self, value):
-        problem = lifetime.expiry_problem(value, personal=self.context["token"].application_id is None)
+        problem = policy.expiry_problem(value, personal=self.context["token"].application_id is None)
         if problem:
             raise serializers.ValidationError(problem)
         return value

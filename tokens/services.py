@@ -1,23 +1,39 @@
-"""Writes for tokens: issuing, updating, rotating and revoking; each records its activity without secrets.
+"""Writes for tokens: issuing, updating, rotating and revoking (one token or many); each records its activity.
 
-Each write locks rows in the order of tokens/locks.py (the owner's user row, then access
-tokens, then refresh tokens), and minting re-reads the locked owner: an inactive user gets
-no token, whichever path asks.
+Activity records never hold a value. Lifetimes and defaults come from tokens/policy.py: a
+token issued or rotated without `expires` gets the policy's default for its kind.
+
+Each write locks rows in the order of tokens/locks.py (the owners' user rows by id, then
+access tokens by id, then refresh tokens by id, then authorization codes), and minting
+re-reads the locked owner: an inactive user gets no token, whichever path asks. Revoking
+many tokens is set-based (a few statements whatever the count, activity records inserted
+in bulk); a revocation that is its own outermost transaction is run again when PostgreSQL
+picks it as a deadlock or serialization victim (tokensvc/transactions.py), while inside a
+caller's transaction the caller decides. With the user rows locked first, a token minted
+concurrently either committed before the lock was granted, and is revoked, or waits and
+finds its owner inactive.
+
+Other apps do not call the revocations of many tokens: they announce what happened
+(`users.signals.user_deactivated`, `applications.signals.application_deleting`) and
+tokens/receivers.py answers here, in the same transaction.
 """
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from oauth2_provider.models import set_token_value
 
-from tokensvc import activity, runtime, tokenformat
+from tokensvc import activity, tokenformat
+from tokensvc.models import ActivityEntry
+from tokensvc.transactions import retrying
 
-from .locks import lock_active_user, lock_user
-from .models import AccessToken, IssuedVia, RefreshToken
+from . import policy
+from .locks import lock_active_user, lock_user, lock_users
+from .models import AccessToken, Grant, IssuedVia, RefreshToken
 
 TOKEN_AUDITED_FIELDS = ("description", "scope", "expires")
 # What a token's owner (or its manager) may change after creation.
@@ -33,11 +49,6 @@ class IssuedToken:
     refresh_value: str | None
 
 
-def default_expiry() -> datetime:
-    # The runtime setting, so a change made through the API applies to the next token.
-    return timezone.now() + timedelta(seconds=runtime.get("ACCESS_TOKEN_EXPIRE_SECONDS"))
-
-
 def _organization_id(token: AccessToken) -> int | None:
     return token.application.organization_id if token.application_id else None
 
@@ -48,7 +59,7 @@ def token_issue(
     actor,
     user,
     application=None,
-    scope: str = "write",
+    scope: str = policy.DEFAULT_SCOPE,
     description: str = "",
     expires: datetime | None = None,
     rotated_from: AccessToken | None = None,
@@ -56,6 +67,8 @@ def token_issue(
     issued_via: str = IssuedVia.API,
 ) -> IssuedToken:
     """Mint an access token (a PAT when `application` is None; an application token gets a refresh token).
+
+    Without `expires` the token gets the policy's default lifetime for its kind.
 
     The refresh token starts a token family (or joins `token_family`), so that replaying a
     used refresh token revokes everything descended from it. A rotation starts a new family
@@ -72,7 +85,7 @@ def token_issue(
         application=application,
         scope=scope,
         description=description,
-        expires=expires or default_expiry(),
+        expires=expires or policy.default_expiry(personal=application is None),
         token_hint=tokenformat.hint(value),
         rotated_from=rotated_from,
         issued_via=issued_via,
@@ -175,8 +188,10 @@ EXPIRED_ROTATION_MESSAGE = "This token has expired; only a usable token can be r
 
 
 @transaction.atomic
-def token_rotate(*, actor, token: AccessToken, expires: datetime) -> IssuedToken:
+def token_rotate(*, actor, token: AccessToken, expires: datetime | None = None) -> IssuedToken:
     """Replace `token` by a new one with the same owner, application, scope and description.
+
+    Without `expires` the new token gets the policy's default lifetime for its kind.
 
     The old token is revoked (its tombstone names `actor`) in the same transaction as the
     new one is issued, so exactly one of them works at any time. The row is locked first:
@@ -203,3 +218,167 @@ def token_rotate(*, actor, token: AccessToken, expires: datetime) -> IssuedToken
     )
     token.revoked_at, token.revoked_by = current.revoked_at, current.revoked_by
     return issued
+
+
+# Many tokens at once: a user's, an application's, a token family, or any set -----------------
+
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class RevokedToken:
+    """What may be shown about a revoked token: never its value."""
+
+    id: int
+    username: str
+    application: str | None
+
+
+@dataclass(frozen=True)
+class Revocation:
+    """What one revocation of many tokens changed."""
+
+    tokens: list[RevokedToken] = field(default_factory=list)
+    refresh_tokens: int = 0
+    grants: int = 0
+
+
+def revoke_access_tokens(queryset, *, actor=None, reason: str = "") -> list[RevokedToken]:
+    """Tombstone every live access token of `queryset` (steps 1 and 2 of the lock order); return what was revoked.
+
+    The tombstone is the one `AccessToken.revoke()` writes (`revoked_at`, `revoked_by`);
+    each revoked token gets its own activity record, inserted in bulk.
+    """
+    lock_users(queryset.filter(revoked_at__isnull=True).values("user_id"))
+    rows = list(
+        queryset.filter(revoked_at__isnull=True)
+        .select_for_update(of=("self",))
+        .order_by("pk")
+        .values(
+            "pk",
+            "user_id",
+            "user__username",
+            "application__name",
+            "application__organization_id",
+            "description",
+        )
+    )
+    if not rows:
+        return []
+    now = timezone.now()
+    by = actor if getattr(actor, "is_authenticated", False) else None
+    ids = [row["pk"] for row in rows]
+    for start in range(0, len(ids), CHUNK):
+        AccessToken.objects.filter(pk__in=ids[start : start + CHUNK], revoked_at__isnull=True).update(
+            revoked_at=now, revoked_by=by, updated=now
+        )
+    ActivityEntry.objects.bulk_create(
+        [
+            activity.entry(
+                actor=by,
+                operation="delete",
+                object_type="o_auth2_access_token",
+                object_id=row["pk"],
+                object_repr=f"AccessToken #{row['pk']}",
+                changes={"description": row["description"], "reason": reason} if reason else {},
+                organization_id=row["application__organization_id"],
+                subject_user_id=row["user_id"],
+            )
+            for row in rows
+        ],
+        batch_size=CHUNK,
+    )
+    return [RevokedToken(row["pk"], row["user__username"] or "", row["application__name"]) for row in rows]
+
+
+def revoke_refresh_tokens(queryset) -> int:
+    """Mark every live refresh token of `queryset` revoked (step 3 of the lock order); return how many."""
+    live = queryset.filter(revoked__isnull=True)
+    lock_users(live.values("user_id"))
+    # Locked by id before the UPDATE, which would otherwise lock them in whatever order it meets them.
+    ids = list(live.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True))
+    if not ids:
+        return 0
+    now = timezone.now()
+    return RefreshToken.objects.filter(pk__in=ids, revoked__isnull=True).update(revoked=now, updated=now)
+
+
+def revoke_grants(queryset) -> int:
+    """Delete the authorization codes of `queryset` not yet exchanged (step 4 of the lock order); return how many.
+
+    A pending code would otherwise still buy a token after a reactivation.
+    """
+    lock_users(queryset.values("user_id"))
+    deleted, _ = queryset.delete()
+    return deleted
+
+
+@retrying
+def tokens_revoke(*, actor=None, access_tokens, refresh_tokens=None, reason: str = "") -> Revocation:
+    """Revoke every live token of the given sets (querysets, e.g. filtered by ids, owner or application).
+
+    Each revoked access token gets its own activity record (with `reason`, never a value).
+    Refresh tokens are revoked only when `refresh_tokens` is given: without them, a refresh
+    token may still obtain a new access token.
+    """
+    revoked = revoke_access_tokens(access_tokens, actor=actor, reason=reason)
+    refreshed = revoke_refresh_tokens(refresh_tokens) if refresh_tokens is not None else 0
+    return Revocation(tokens=revoked, refresh_tokens=refreshed)
+
+
+@retrying
+def user_tokens_revoke(*, actor, user, reason: str) -> Revocation:
+    """Revoke every credential of `user`: access tokens, refresh tokens and unused authorization codes.
+
+    A deactivated account keeps nothing that could outlive a reactivation.
+    """
+    revocation = tokens_revoke(
+        actor=actor,
+        access_tokens=AccessToken.objects.filter(user=user),
+        refresh_tokens=RefreshToken.objects.filter(user=user),
+        reason=reason,
+    )
+    grants = revoke_grants(Grant.objects.filter(user=user))
+    return Revocation(tokens=revocation.tokens, refresh_tokens=revocation.refresh_tokens, grants=grants)
+
+
+@retrying
+def token_family_revoke(*, token_family, reason: str) -> int:
+    """Revoke every token descended from one authorization (refresh-token reuse was detected); return how many."""
+    if not token_family:
+        return 0
+    family = RefreshToken.objects.filter(token_family=token_family)
+    access = AccessToken.objects.filter(pk__in=family.values("access_token_id")) | AccessToken.objects.filter(
+        source_refresh_token__token_family=token_family
+    )
+    revoked = revoke_access_tokens(access, reason=reason)
+    revoke_refresh_tokens(family)
+    return len(revoked)
+
+
+@transaction.atomic
+def application_tokens_delete(*, actor, application) -> int:
+    """Record the end of every token of an application about to be deleted; return how many.
+
+    One `delete` record per access token, revoked or not, inserted in bulk; the tokens,
+    refresh tokens and codes themselves go with the application (on_delete=CASCADE).
+    """
+    # In the model's order (newest first), the order in which they were always recorded.
+    rows = list(AccessToken.objects.filter(application=application).values("pk", "user_id", "description"))
+    ActivityEntry.objects.bulk_create(
+        [
+            activity.entry(
+                actor=actor,
+                operation="delete",
+                object_type="o_auth2_access_token",
+                object_id=row["pk"],
+                object_repr=f"AccessToken #{row['pk']}",
+                changes={"description": row["description"], "application": application.pk},
+                organization_id=application.organization_id,
+                subject_user_id=row["user_id"],
+            )
+            for row in rows
+        ],
+        batch_size=CHUNK,
+    )
+    return len(rows)

@@ -1,4 +1,8 @@
-"""Thin views for access tokens: top-level, per application and per user."""
+"""Thin views for access tokens: top-level, per application and per user.
+
+They choose no defaults: a token created or rotated without `expires` gets the lifetime
+policy's default from the service (tokens/policy.py).
+"""
 
 from django.db import transaction
 from django.http import Http404
@@ -11,7 +15,7 @@ from tokensvc import access
 from tokensvc.api import viewsets
 from users.models import User
 
-from . import lifetime, services
+from . import services
 from .models import STATUSES, AccessToken
 from .serializers import (
     ApplicationTokenSerializer,
@@ -47,7 +51,7 @@ class TokenViewMixin:
             application=application,
             scope=data["scope"],
             description=data.get("description", ""),
-            expires=data.get("expires") or lifetime.default_expiry(personal=application is None),
+            expires=data.get("expires"),
         )
         return shown_once(issued.token, issued)
 
@@ -128,9 +132,10 @@ class TokenRotate(TokenViewMixin, viewsets.ReadOnlyDetailView):
         self._token = token = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        expires = serializer.validated_data.get("expires") or lifetime.default_expiry(personal=token.is_personal)
         with transaction.atomic():
-            issued = services.token_rotate(actor=request.user, token=token, expires=expires)
+            issued = services.token_rotate(
+                actor=request.user, token=token, expires=serializer.validated_data.get("expires")
+            )
         body = TokenSerializer(shown_once(issued.token, issued), context=super().get_serializer_context()).data
         location = reverse("token_detail", kwargs={"pk": issued.token.pk})
         return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})

@@ -1,7 +1,6 @@
 """Access policies for users and organizations, registered into the access core; every `can_*` returns a Decision."""
 
 from django.db.models import Q
-from oauth2_provider.models import get_access_token_model
 
 from tokensvc.access import BaseAccess, Decision, register
 
@@ -50,11 +49,8 @@ class UserAccess(BaseAccess):
       external authentication provider: it signs in through its provider only (refused by
       `services.user_update` with a 400, and by `users.backends.LocalPasswordBackend`).
     - Only a system administrator grants or removes `is_superuser` / `is_system_auditor`.
-    - A system administrator revokes all of a user's tokens at once, personal access tokens
-      included. An admin of an organization the user belongs to (in any role) revokes at
-      once the user's tokens of the applications of the organizations they administer, and
-      nothing else: never the user's personal access tokens, never tokens of other
-      organizations' applications.
+    - Who may revoke a user's tokens at once is a rule of the tokens' policy
+      (`AccessTokenAccess.can_revoke_tokens`).
     """
 
     model = User
@@ -93,27 +89,6 @@ class UserAccess(BaseAccess):
         if obj is not None and obj.pk == self.user.pk:
             return Decision.deny("You cannot delete your own account.")
         return Decision.allow()
-
-    def can_revoke_tokens(self, obj=None, data=None):
-        return Decision.when(self._revokes_tokens_of(obj))
-
-    def _revokes_tokens_of(self, obj) -> bool:
-        if self.is_superuser:
-            return True
-        if obj is None or not self.user.is_authenticated:
-            return False
-        managed = self.org_ids(Perm.MANAGE_APPLICATION_TOKENS)
-        return Membership.objects.filter(user_id=obj.pk, organization_id__in=managed).exists()
-
-    def revocable_tokens(self, obj, model=None):
-        """The tokens of `obj` (access tokens, or rows of `model`) the user may revoke at once."""
-        model = model or get_access_token_model()
-        tokens = model.objects.filter(user_id=obj.pk)
-        if self.is_superuser:
-            return tokens
-        if not self._revokes_tokens_of(obj):
-            return tokens.none()
-        return tokens.filter(application__organization_id__in=self.org_ids(Perm.MANAGE_APPLICATION_TOKENS))
 
 
 @register

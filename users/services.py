@@ -1,15 +1,17 @@
-"""Writes for users, organizations and memberships; each records its activity."""
+"""Writes for users, organizations and memberships; each records its activity.
+
+A deactivation is announced (`signals.user_deactivated`) in its own transaction; the
+tokens app revokes the user's credentials in answer, so both commit or neither does.
+"""
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from oauth2_provider.models import get_access_token_model, get_grant_model, get_refresh_token_model
 
-from oauth.revocation import revoke_access_tokens, revoke_grants, revoke_refresh_tokens
 from tokensvc import activity
-from tokensvc.transactions import retrying
 
 from .models import Membership, Organization, User, username_key
 from .roles import Role
+from .signals import user_deactivated
 
 USER_AUDITED_FIELDS = (
     "username",
@@ -122,27 +124,10 @@ def user_update(*, actor, user: User, data: dict, current_password: str | None =
         # them all; the view keeps the one that made the change (if it was a session).
         _save_username(user)
     if was_active and not user.is_active:
-        # A deactivated account keeps no credential that could outlive a reactivation.
-        user_tokens_revoke(
-            actor=actor,
-            access_tokens=get_access_token_model().objects.filter(user=user),
-            refresh_tokens=get_refresh_token_model().objects.filter(user=user),
-            reason="user deactivated",
-        )
-        revoke_grants(get_grant_model().objects.filter(user=user))
+        # Still under the lock of the user's row: whoever holds credentials of the user
+        # revokes them now, in this transaction.
+        user_deactivated.send(sender=User, actor=actor, user=user)
     return user
-
-
-@retrying
-def user_tokens_revoke(*, actor, access_tokens, refresh_tokens, reason: str) -> int:
-    """Revoke, set-based, every live token of the given querysets; return how many access tokens.
-
-    Each revoked access token gets its own activity record (with `reason`, never a value).
-    Refresh tokens are revoked too, so none of them can mint a new access token.
-    """
-    revoked = revoke_access_tokens(access_tokens, actor=actor, reason=reason)
-    revoke_refresh_tokens(refresh_tokens)
-    return len(revoked)
 
 
 @transaction.atomic

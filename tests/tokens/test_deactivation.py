@@ -79,7 +79,7 @@ def test_deactivation_and_revocation_commit_together(member, superuser, client_f
     pat = factories.personal_token(member)
     admin = client_for(superuser)
 
-    failing = mock.patch("users.services.revoke_refresh_tokens", side_effect=DatabaseError("disk full"))
+    failing = mock.patch("tokens.services.revoke_refresh_tokens", side_effect=DatabaseError("disk full"))
     with failing, pytest.raises(DatabaseError):
         admin.patch(f"/api/v2/users/{member.pk}/", {"is_active": False}, format="json")
 

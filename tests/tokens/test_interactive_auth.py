@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from tests import factories
 from tests.oauth.helpers import app_with_secret, password_grant
 from tokens.models import AccessToken
-from tokens.rules import INTERACTIVE_AUTH_MESSAGE
+from tokens.policy import INTERACTIVE_AUTH_MESSAGE
 from tokensvc import runtime
 
 DENIED_PAT = INTERACTIVE_AUTH_MESSAGE.format(kind="a personal access token")

@@ -13,8 +13,7 @@ from django.utils import timezone
 
 from tokens.models import AccessToken, Grant, RefreshToken
 from tokensvc import runtime
-
-from ._audit import note
+from tokensvc.commands import note
 
 
 class Command(BaseCommand):

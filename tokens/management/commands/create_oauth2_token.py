@@ -2,13 +2,11 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tokens import lifetime
+from tokens import policy
 from tokens.locks import InactiveUser
 from tokens.models import IssuedVia
-from tokens.rules import external_user_denial
 from tokens.services import token_issue
-
-from ._audit import find_user, note
+from tokensvc.commands import find_user, note
 
 
 class Command(BaseCommand):
@@ -16,7 +14,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--user", metavar="USERNAME", help="The token's owner (required).")
-        parser.add_argument("--scope", choices=["read", "write"], default="write", help="Token scope (default: write).")
+        parser.add_argument(
+            "--scope", choices=["read", "write"], default=policy.DEFAULT_SCOPE, help="Token scope (default: write)."
+        )
         parser.add_argument("--description", default="", help="What the token is for.")
 
     def handle(self, *args, **options):
@@ -25,7 +25,7 @@ class Command(BaseCommand):
         user = find_user(options["user"])
         if not user.is_active:
             raise CommandError("The user is inactive.")
-        denial = external_user_denial(user)
+        denial = policy.external_user_denial(user)
         if denial:
             raise CommandError(denial)
         if len(options["description"]) > 512:
@@ -36,8 +36,7 @@ class Command(BaseCommand):
                 user=user,
                 scope=options["scope"],
                 description=options["description"],
-                # The same lifetime policy as a PAT created through the API (default, capped by the maximum).
-                expires=lifetime.default_expiry(personal=True),
+                # No expiry: the service gives the policy's default for a PAT, as through the API.
                 issued_via=IssuedVia.COMMAND,
             )
         except InactiveUser:

@@ -3,8 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from tokens.notifications import notify_expiring
-
-from ._audit import note
+from tokensvc.commands import note
 
 MAX_DAYS = 365
 

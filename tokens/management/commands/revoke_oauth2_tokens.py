@@ -2,11 +2,10 @@
 
 from django.core.management.base import BaseCommand
 
-from oauth.revocation import revoke_access_tokens, revoke_refresh_tokens
 from tokens.models import AccessToken, RefreshToken
+from tokens.services import tokens_revoke
+from tokensvc.commands import find_user, note
 from tokensvc.transactions import run_atomic
-
-from ._audit import find_user, note
 
 
 class Command(BaseCommand):
@@ -23,8 +22,10 @@ class Command(BaseCommand):
         switch.add_argument("--revoke_refresh", dest="refresh", action="store_true", help="Same as --all.")
 
     def revoke(self, user, access, refresh, with_refresh: bool):
-        revoked = revoke_access_tokens(access, reason="revoke_oauth2_tokens")
-        refresh_count = revoke_refresh_tokens(refresh) if with_refresh else 0
+        revocation = tokens_revoke(
+            access_tokens=access, refresh_tokens=refresh if with_refresh else None, reason="revoke_oauth2_tokens"
+        )
+        revoked, refresh_count = revocation.tokens, revocation.refresh_tokens
         note(
             "revoke_oauth2_tokens",
             operation="delete",

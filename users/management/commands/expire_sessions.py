@@ -5,7 +5,7 @@ from django.contrib.sessions.models import Session
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from tokens.management.commands._audit import find_user, note
+from tokensvc.commands import find_user, note
 
 
 class Command(BaseCommand):

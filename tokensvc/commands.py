@@ -1,4 +1,4 @@
-"""What every token or session command leaves behind: a structured log line and an activity record."""
+"""What every command that changes credentials or sessions leaves behind: a log line and an activity record."""
 
 import logging
 

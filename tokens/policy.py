@@ -1,0 +1,159 @@
+"""The rules about tokens, written once: who may hold one, how long it lives, and who may mint, renew or widen it.
+
+Every path that issues or changes a token asks this module: the /api/v2/ views and
+serializers (through tokens/access.py and the services), the /api/o/ validator, the
+management commands and rotation. Views and serializers choose no defaults: the services
+apply `default_expiry` when no `expires` is given.
+
+Lifetimes come from the runtime settings. A personal access token gets
+PAT_DEFAULT_LIFETIME_SECONDS when no `expires` is given (null: ACCESS_TOKEN_EXPIRE_SECONDS),
+never more than PAT_MAX_LIFETIME_SECONDS (null: unlimited). An application token lives
+ACCESS_TOKEN_EXPIRE_SECONDS, the lifetime its OAuth2 flow gives it, and may be given a
+shorter one or renewed up to that again.
+"""
+
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from tokensvc import runtime
+from tokensvc.access.scopes import READ, WRITE
+
+# The scope of a token created without one.
+DEFAULT_SCOPE = WRITE
+
+# Who may hold a token -----------------------------------------------------------------
+
+
+def external_user_denial(user) -> str | None:
+    """The refusal for a user of an external provider while ALLOW_OAUTH2_FOR_EXTERNAL_USERS is off."""
+    provider = getattr(user, "external_account", None)
+    if not provider or runtime.get("ALLOW_OAUTH2_FOR_EXTERNAL_USERS"):
+        return None
+    return f"OAuth2 Tokens cannot be created by users associated with an external authentication provider ({provider})"
+
+
+# Lifetimes ------------------------------------------------------------------------------
+
+
+def limits(*, personal: bool) -> tuple[int, int | None]:
+    """(default, maximum) lifetime in seconds; a maximum of None is unlimited."""
+    values = runtime.current()
+    access = values["ACCESS_TOKEN_EXPIRE_SECONDS"]
+    if not personal:
+        return access, access
+    maximum = values["PAT_MAX_LIFETIME_SECONDS"]
+    default = values["PAT_DEFAULT_LIFETIME_SECONDS"] or access
+    if maximum is not None:
+        default = min(default, maximum)
+    return default, maximum
+
+
+def default_lifetime(*, personal: bool) -> int:
+    """Seconds a token of that kind lives when nobody chose its expiry."""
+    default, _ = limits(personal=personal)
+    return default
+
+
+def default_expiry(*, personal: bool) -> datetime:
+    # The runtime settings, so a change made through the API applies to the next token.
+    return timezone.now() + timedelta(seconds=default_lifetime(personal=personal))
+
+
+def expiry_problem(expires: datetime, *, personal: bool) -> str | None:
+    """Why `expires` is refused, or None when it is allowed."""
+    now = timezone.now()
+    if expires <= now:
+        return "The expiry must be in the future."
+    _, maximum = limits(personal=personal)
+    if maximum is not None and expires > now + timedelta(seconds=maximum):
+        kind = "A personal access token" if personal else "An application token"
+        latest = (now + timedelta(seconds=maximum)).isoformat(timespec="seconds")
+        return f"{kind} may live at most {maximum} seconds: choose an expiry no later than {latest}."
+    return None
+
+
+# Interactive sign-in ----------------------------------------------------------------------
+
+# Only a token from the authorization-code flow (or refreshed or rotated from one) proves
+# that a person signed in through a browser. A password-grant token does not (any script
+# holding the password gets one), and neither does a token created through /api/v2/, even
+# for an authorization-code application: otherwise one interactive request could mint a
+# token that mints tokens forever.
+INTERACTIVE_ISSUANCE = frozenset({"authorization_code"})
+
+CREDENTIAL_KINDS = {
+    "api": "a token created through the API",
+    "password": "a token from the password grant",
+    "command": "a token created by a management command",
+}
+
+INTERACTIVE_AUTH_MESSAGE = (
+    "Creating, rotating or renewing tokens requires an interactive sign-in (a browser session, HTTP Basic "
+    "authentication or a token from the authorization-code flow) while TOKEN_CREATION_REQUIRES_INTERACTIVE_AUTH "
+    "is on; this request was authenticated by {kind}."
+)
+
+
+def interactive_auth_denial(credential) -> str | None:
+    """The refusal to mint or extend tokens with a token-based credential, when the setting demands it.
+
+    `credential` is what authenticated the request: None for a session or Basic auth, else
+    an access token. Only tokens issued through the authorization-code flow count as interactive.
+    """
+    if credential is None or not runtime.get("TOKEN_CREATION_REQUIRES_INTERACTIVE_AUTH"):
+        return None
+    if getattr(credential, "application_id", None) is None:
+        return INTERACTIVE_AUTH_MESSAGE.format(kind="a personal access token")
+    issued_via = getattr(credential, "issued_via", None)
+    if issued_via in INTERACTIVE_ISSUANCE:
+        return None
+    return INTERACTIVE_AUTH_MESSAGE.format(kind=CREDENTIAL_KINDS.get(issued_via, "a non-interactive token"))
+
+
+# Minting, renewing and widening: for the owner ----------------------------------------------
+
+CREATE_FOR_OTHERS_MESSAGE = "Tokens can only be created for yourself; you cannot create a token for another user."
+WIDEN_OTHERS_MESSAGE = (
+    "Only the token's owner can widen its scope; an organization admin can describe, narrow or revoke it."
+)
+
+
+def scope_rights(scope: str) -> frozenset[str]:
+    """What a scope string lets a token do: `write` implies `read`, so "write" and "read write" are equal."""
+    words = set((scope or "").split())
+    if WRITE in words:
+        words.add(READ)
+    return frozenset(words)
+
+
+def widens_scope(current: str, proposed: str) -> bool:
+    """Would `proposed` let a token do anything `current` does not? Narrowing or restating is not widening."""
+    return not scope_rights(proposed) <= scope_rights(current)
+
+
+def owns(user, token) -> bool:
+    """The owner, or a system administrator, who may do to a token whatever its owner may."""
+    return bool(user.is_authenticated and user.is_superuser) or token.user_id == user.pk
+
+
+def creation_denial(user, credential) -> str | None:
+    """Why `user`, authenticated by `credential`, may not create a token for themselves now, or None."""
+    return external_user_denial(user) or interactive_auth_denial(credential)
+
+
+def mint_denial(user, credential, token, verb: str) -> str | None:
+    """Why `user` may not give `token` a new value or a longer life (`verb`: rotate, renew), or None."""
+    if not owns(user, token):
+        return f"Only the token's owner can {verb} it; an organization admin can revoke it."
+    return external_user_denial(token.user) or interactive_auth_denial(credential)
+
+
+def widening_denial(user, credential, token, scope: str) -> str | None:
+    """Why `user` may not give `token` the scope `scope`, or None: only the owner widens, as they would mint."""
+    if not widens_scope(token.scope, scope):
+        return None
+    if not owns(user, token):
+        return WIDEN_OTHERS_MESSAGE
+    # A wider scope mints rights as surely as a new token does: the rules of minting apply.
+    return mint_denial(user, credential, token, "widen")
