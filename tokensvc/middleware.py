@@ -29,7 +29,10 @@ from urllib.parse import parse_qsl, unquote, unquote_plus
 from django.conf import settings
 from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import JsonResponse, UnreadablePostError
-from django.http.multipartparser import LazyStream, MultiPartParserError, Parser, exhaust
+
+# django-stubs leaves out `exhaust` and types LazyStream's producer as Django's own iterators,
+# though any iterator of bytes serves.
+from django.http.multipartparser import LazyStream, MultiPartParserError, Parser, exhaust  # type: ignore[attr-defined]
 
 from .errors import error_response, refusal_message
 
@@ -122,7 +125,8 @@ def problem_in_transfer_encoding(request, body: bytes) -> str | None:
     if not boundary:
         return None  # Django's parser refuses it
     try:
-        for _, headers, stream in Parser(LazyStream(io.BytesIO(body)), boundary.encode("latin-1")):
+        parts = Parser(LazyStream(io.BytesIO(body)), boundary.encode("latin-1"))  # type: ignore[arg-type]
+        for _, headers, stream in parts:
             encoding = headers.get("content-transfer-encoding")
             exhaust(stream)
             if encoding is not None and encoding[0].strip().lower() not in IDENTITY_TRANSFER_ENCODINGS:
