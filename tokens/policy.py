@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from tokensvc import runtime
+from config import runtime
 from tokensvc.access.scopes import READ, WRITE
 
 # The scope of a token created without one.

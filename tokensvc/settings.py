@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "oauth2_provider",
     "tokensvc",
+    "activity",
+    "config",
     "users",
     "applications",
     "tokens",

@@ -7,7 +7,8 @@ change made through the API takes effect on the next request in every worker pro
 from django.conf import settings
 from django.db import transaction
 
-from .limits import MAX_LIFETIME_SECONDS
+from tokensvc.limits import MAX_LIFETIME_SECONDS
+
 from .models import ConfigValue
 
 # Settings that are added to and subtracted from the current time.
