@@ -5,6 +5,7 @@ from rest_framework import serializers
 from tokensvc.limits import MAX_LIFETIME_SECONDS
 
 from .. import runtime
+from ..services import check_consistent
 
 # Far enough for any real lifetime, near enough that both `now + lifetime` and `now - lifetime`
 # stay valid dates (tokensvc/limits.py).
@@ -105,12 +106,8 @@ class AuthenticationSettingsSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
     def validate(self, attrs):
-        merged = {**runtime.current(), **{k: v for k, v in attrs.items() if k != "OAUTH2_PROVIDER"}}
-        maximum, default = merged["PAT_MAX_LIFETIME_SECONDS"], merged["PAT_DEFAULT_LIFETIME_SECONDS"]
-        if maximum is not None and default is not None and default > maximum:
-            raise serializers.ValidationError(
-                {"PAT_DEFAULT_LIFETIME_SECONDS": [f"Must not exceed PAT_MAX_LIFETIME_SECONDS ({maximum})."]}
-            )
+        # Judged early on what is stored now, and again by settings_update under the store's lock.
+        check_consistent({**runtime.current(), **{k: v for k, v in attrs.items() if k != "OAUTH2_PROVIDER"}})
         return attrs
 
 
