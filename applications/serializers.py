@@ -69,7 +69,6 @@ def redirect_uri_errors(value: str) -> list[str]:
 
 
 class ApplicationSerializer(BaseSerializer):
-    type_name = "o_auth2_application"
     detail_view = "application_detail"
     summary = {"organization": ("id", "name", "description")}
     immutable_fields = ("organization", "authorization_grant_type")

@@ -10,13 +10,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from oauth2_provider.generators import generate_client_secret
 
-from tokensvc import activity
+from activity import recorder
 from users.models import Organization
 
 from .models import Application
 from .signals import application_deleting
 
-OBJECT_TYPE = "o_auth2_application"
 APPLICATION_AUDITED_FIELDS = (
     "name",
     "description",
@@ -77,12 +76,11 @@ def application_create(
     )
     plaintext = application.client_secret
     _save_with_unique_name(application)
-    activity.record(
+    recorder.record(
         actor=actor,
         operation="create",
-        object_type=OBJECT_TYPE,
         obj=application,
-        changes=activity.snapshot(application, APPLICATION_AUDITED_FIELDS),
+        changes=recorder.snapshot(application, APPLICATION_AUDITED_FIELDS),
         organization_id=organization.pk,
     )
     confidential = client_type == Application.CLIENT_CONFIDENTIAL
@@ -98,10 +96,9 @@ def application_update(*, actor, application: Application, data: dict) -> Applic
         application.client_type == Application.CLIENT_PUBLIC
         and data.get("client_type") == Application.CLIENT_CONFIDENTIAL
     )
-    with activity.recording_update(
+    with recorder.recording_update(
         actor=actor,
         obj=application,
-        object_type=OBJECT_TYPE,
         fields=APPLICATION_AUDITED_FIELDS,
         organization_id=application.organization_id,
     ) as notes:
@@ -122,10 +119,9 @@ def application_update(*, actor, application: Application, data: dict) -> Applic
 def application_delete(*, actor, application: Application) -> None:
     """Delete an application together with its tokens, which stop authenticating at once."""
     application_deleting.send(sender=Application, actor=actor, application=application)
-    activity.record(
+    recorder.record(
         actor=actor,
         operation="delete",
-        object_type=OBJECT_TYPE,
         obj=application,
         changes={"name": application.name},
         organization_id=application.organization_id,

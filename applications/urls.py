@@ -12,5 +12,10 @@ urlpatterns = [
         views.OrganizationApplications.as_view(),
         name="organization_applications",
     ),
+    path(
+        "applications/<int:pk>/activity_stream/",
+        views.ApplicationActivityStream.as_view(),
+        name="application_activity_stream",
+    ),
     path("users/<str:pk>/applications/", views.UserApplications.as_view(), name="user_applications"),
 ]

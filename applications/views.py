@@ -1,5 +1,6 @@
 """Thin views for OAuth2 applications."""
 
+from activity.api.views import ObjectActivityStream
 from tokensvc.api import viewsets
 from users.models import Membership, Organization, User
 from users.roles import Perm, roles_granting
@@ -66,3 +67,7 @@ class UserApplications(ApplicationViewMixin, viewsets.SubListCreateView):
     def filter_for_parent(self, queryset, parent):
         held = Membership.objects.filter(user=parent, role__in=roles_granting(Perm.VIEW_APPLICATIONS))
         return queryset.filter(organization_id__in=held.values("organization_id"))
+
+
+class ApplicationActivityStream(ObjectActivityStream):
+    parent_model = Application

@@ -18,8 +18,10 @@ from django.utils import timezone
 from oauth2_provider.models import get_access_token_model
 from rest_framework import authentication, exceptions
 
-from tokensvc import activity, tokenformat
-from tokensvc.models import ActivityEntry
+from activity import recorder
+from activity.models import ActivityEntry
+from tokensvc import tokenformat
+from tokensvc.types import type_name
 
 REALM = 'Bearer realm="api"'
 REUSE_OPERATION = "reuse_attempt"
@@ -58,17 +60,16 @@ def note_reuse(token, ip: str | None) -> None:
         # Replays arriving together queue on the token's row, so the interval check holds.
         model.objects.select_for_update().filter(pk=token.pk).exists()
         recent = ActivityEntry.objects.filter(
-            object_type="o_auth2_access_token",
+            object_type=type_name(token),
             object_id=token.pk,
             operation=REUSE_OPERATION,
             timestamp__gte=timezone.now() - REUSE_RECORD_INTERVAL,
         )
         if recent.exists():
             return
-        activity.record(
+        recorder.record(
             actor=None,
             operation=REUSE_OPERATION,
-            object_type="o_auth2_access_token",
             obj=token,
             changes={"token_hint": token.token_hint, "remote_addr": ip},
             organization_id=token.application.organization_id if token.application_id else None,

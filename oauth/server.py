@@ -9,8 +9,8 @@ to the next request in every process. An access token's lifetime is the token po
 
 from oauthlib.oauth2 import Server as OAuthlibServer
 
+from config import runtime
 from tokens import policy
-from tokensvc import runtime
 
 
 def access_token_lifetime(request=None) -> int:

@@ -26,11 +26,12 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors
 
+from activity import recorder
 from tokens.locks import InactiveUser, lock_active_user
 from tokens.models import AccessToken, Grant, IssuedVia, RefreshToken
 from tokens.policy import external_user_denial, widens_scope
 from tokens.services import TOKEN_AUDITED_FIELDS, token_family_revoke, token_revoke
-from tokensvc import activity, tokenformat
+from tokensvc import tokenformat
 
 from . import server
 
@@ -250,12 +251,11 @@ class Validator(OAuth2Validator):
         )
         self._set_token_value(access_token, value)
         access_token.save()
-        activity.record(
+        recorder.record(
             actor=request.user,
             operation="create",
-            object_type="o_auth2_access_token",
             obj=access_token,
-            changes=activity.snapshot(access_token, TOKEN_AUDITED_FIELDS + ("application", "user")),
+            changes=recorder.snapshot(access_token, TOKEN_AUDITED_FIELDS + ("application", "user")),
             organization_id=request.client.organization_id,
             subject_user_id=request.user.pk,
         )

@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from activity.models import ActivityEntry
 from tests import factories
-from tokensvc.models import ActivityEntry
 
 APP_TYPE = "o_auth2_application"
 TOKEN_TYPE = "o_auth2_access_token"

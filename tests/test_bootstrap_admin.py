@@ -6,7 +6,7 @@ import re
 import pytest
 from django.core.management import CommandError, call_command
 
-from tokensvc.models import ActivityEntry
+from activity.models import ActivityEntry
 from users.models import User
 
 GENERATED = re.compile(r"Generated password \(shown only this once\): (\S+)")

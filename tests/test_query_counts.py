@@ -9,9 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import get_resolver
 from rest_framework.mixins import ListModelMixin
 
+from activity.models import ActivityEntry
 from tests import factories
 from tests.test_route_walk import walk_patterns
-from tokensvc.models import ActivityEntry
 from users.models import Membership, Organization
 
 

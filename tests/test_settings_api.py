@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from activity.models import ActivityEntry
+from config import runtime
+from config.models import ConfigValue
 from tests import factories
-from tokensvc import runtime
-from tokensvc.models import ActivityEntry, ConfigValue
 
 URL = "/api/v2/settings/authentication/"
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -188,7 +189,7 @@ def test_a_change_made_in_one_process_is_seen_by_another(tmp_path):
     """Two separate processes share one database file: no restart and no cache in between."""
     db_url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
     _manage(db_url, "migrate", "--no-input")
-    read = "from tokensvc import runtime; print(runtime.get('ACCESS_TOKEN_EXPIRE_SECONDS'))"
+    read = "from config import runtime; print(runtime.get('ACCESS_TOKEN_EXPIRE_SECONDS'))"
     before = _manage(db_url, "shell", "-c", read).stdout.strip().splitlines()[-1]
     # The first process changes the setting through the API, as a superuser over HTTP Basic.
     change = (

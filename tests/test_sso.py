@@ -237,9 +237,9 @@ def test_the_login_form_refuses_an_external_account_whatever_its_stored_hash(ext
 def test_the_password_grant_refuses_an_external_account_whatever_its_stored_hash(
     external_with_a_stored_password, org, allowed
 ):
+    from config import runtime
     from tests.oauth.helpers import app_with_secret, password_grant
     from tokens.models import AccessToken
-    from tokensvc import runtime
 
     runtime.update({"ALLOW_OAUTH2_FOR_EXTERNAL_USERS": allowed})
     app, secret = app_with_secret(org)

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
-from tokensvc import runtime
+from config import runtime
 from tokensvc.access.scopes import READ, WRITE
 from users.models import User
 

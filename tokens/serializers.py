@@ -76,7 +76,6 @@ def shown_once(token: AccessToken, issued) -> AccessToken:
 class TokenSerializer(BaseSerializer):
     """An access token as read, changed, or created under a parent that fixes its application."""
 
-    type_name = "o_auth2_access_token"
     detail_view = "token_detail"
     summary = {
         "user": ("id", "username", "first_name", "last_name"),

@@ -30,10 +30,12 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from oauth2_provider.models import set_token_value
 
+from activity import recorder
+from activity.models import ActivityEntry
 from applications.models import Application
-from tokensvc import activity, tokenformat
-from tokensvc.models import ActivityEntry
+from tokensvc import tokenformat
 from tokensvc.transactions import retrying
+from tokensvc.types import type_name
 from users.models import User
 
 from . import policy
@@ -110,13 +112,12 @@ def token_issue(
         )
         set_token_value(refresh, refresh_value)
         refresh.save()
-    changes = activity.snapshot(token, TOKEN_AUDITED_FIELDS + ("application", "user"))
+    changes = recorder.snapshot(token, TOKEN_AUDITED_FIELDS + ("application", "user"))
     if rotated_from is not None:
         changes["rotated_from"] = rotated_from.pk
-    activity.record(
+    recorder.record(
         actor=actor,
         operation="create",
-        object_type="o_auth2_access_token",
         obj=token,
         changes=changes,
         organization_id=_organization_id(token),
@@ -149,10 +150,9 @@ def token_update(*, actor: Actor, token: AccessToken, data: dict[str, Any]) -> A
     if any(getattr(current, name) != getattr(token, name) for name in ("scope", "expires", "user_id")):
         raise TokenChanged()
     editable = {name: value for name, value in data.items() if name in TOKEN_EDITABLE_FIELDS}
-    with activity.recording_update(
+    with recorder.recording_update(
         actor=actor,
         obj=token,
-        object_type="o_auth2_access_token",
         fields=TOKEN_AUDITED_FIELDS,
         organization_id=_organization_id(token),
         subject_user_id=token.user_id,
@@ -181,10 +181,9 @@ def token_revoke(*, actor: Actor, token: AccessToken) -> bool:
         return False
     for refresh in RefreshToken.objects.filter(access_token=token, revoked__isnull=True).order_by("pk"):
         refresh.revoke()
-    activity.record(
+    recorder.record(
         actor=actor,
         operation="delete",
-        object_type="o_auth2_access_token",
         obj=token,
         changes={"description": token.description},
         organization_id=_organization_id(token),
@@ -290,10 +289,10 @@ def revoke_access_tokens(
         )
     ActivityEntry.objects.bulk_create(
         [
-            activity.entry(
+            recorder.entry(
                 actor=by,
                 operation="delete",
-                object_type="o_auth2_access_token",
+                object_type=type_name(AccessToken),
                 object_id=row["pk"],
                 object_repr=f"AccessToken #{row['pk']}",
                 changes={"description": row["description"], "reason": reason} if reason else {},
@@ -389,10 +388,10 @@ def application_tokens_delete(*, actor: Actor, application: Application) -> int:
     rows = list(AccessToken.objects.filter(application=application).values("pk", "user_id", "description"))
     ActivityEntry.objects.bulk_create(
         [
-            activity.entry(
+            recorder.entry(
                 actor=actor,
                 operation="delete",
-                object_type="o_auth2_access_token",
+                object_type=type_name(AccessToken),
                 object_id=row["pk"],
                 object_repr=f"AccessToken #{row['pk']}",
                 changes={"description": row["description"], "application": application.pk},

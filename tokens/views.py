@@ -11,6 +11,7 @@ from oauth2_provider.models import get_application_model
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
+from activity.api.views import ObjectActivityStream
 from tokensvc import access
 from tokensvc.api import viewsets
 from users.models import User
@@ -182,3 +183,11 @@ class UserAuthorizedTokens(UserTokens):
 
     def filter_for_parent(self, queryset, parent):
         return queryset.filter(user=parent, application__isnull=False)
+
+
+class TokenActivityStream(ObjectActivityStream):
+    parent_model = AccessToken
+
+    def parent_queryset(self):
+        # A revoked token's history stays readable to whoever could see the token.
+        return access.visible(self.request, AccessToken, include_revoked=True)

@@ -1,4 +1,4 @@
-"""App config for the project package, which owns the cross-cutting models."""
+"""App config for the project package; it keeps the migrations that first created the activity and settings tables."""
 
 from django.apps import AppConfig
 
@@ -6,7 +6,3 @@ from django.apps import AppConfig
 class TokensvcConfig(AppConfig):
     name = "tokensvc"
     verbose_name = "tokensvc"
-
-    def ready(self):
-        # Register the policies of the project-level resources with the access registry.
-        from . import activity_api, settings_api  # noqa: F401

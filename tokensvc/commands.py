@@ -2,7 +2,7 @@
 
 import logging
 
-from tokensvc.models import ActivityEntry
+from activity.models import ActivityEntry
 
 logger = logging.getLogger("tokensvc.commands")
 

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "oauth2_provider",
     "tokensvc",
+    "activity",
+    "config",
     "users",
     "applications",
     "tokens",

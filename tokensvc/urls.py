@@ -4,28 +4,16 @@ from django.urls import include, path
 
 from oauth import views as oauth_views
 
-from . import activity_api, settings_api, views
+from . import views
 
 v2 = [
     path("", views.ApiV2Root.as_view(), name="api_v2_root"),
     path("ping/", views.Ping.as_view(), name="ping"),
-    path("settings/", settings_api.SettingsRoot.as_view(), name="settings_root"),
-    path("settings/authentication/", settings_api.AuthenticationSettings.as_view(), name="settings_authentication"),
+    path("", include("config.api.urls")),
     path("", include("users.urls")),
     path("", include("tokens.urls")),
     path("", include("applications.urls")),
-    path("activity_stream/", activity_api.ActivityStreamList.as_view(), name="activity_stream_list"),
-    path("activity_stream/<int:pk>/", activity_api.ActivityStreamDetail.as_view(), name="activity_stream_detail"),
-    path(
-        "applications/<int:pk>/activity_stream/",
-        activity_api.ApplicationActivityStream.as_view(),
-        name="application_activity_stream",
-    ),
-    path(
-        "tokens/<int:pk>/activity_stream/",
-        activity_api.TokenActivityStream.as_view(),
-        name="token_activity_stream",
-    ),
+    path("", include("activity.api.urls")),
 ]
 
 urlpatterns = [

@@ -15,7 +15,6 @@ from .services import ORGANIZATION_NAME_TAKEN, USERNAME_TAKEN
 
 
 class UserSerializer(BaseSerializer):
-    type_name = "user"
     detail_view = "user_detail"
 
     created = serializers.DateTimeField(source="date_joined", read_only=True, help_text="When this user was created.")
@@ -122,7 +121,6 @@ class UserSerializer(BaseSerializer):
 
 
 class OrganizationSerializer(BaseSerializer):
-    type_name = "organization"
     detail_view = "organization_detail"
 
     class Meta:

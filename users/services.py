@@ -7,7 +7,7 @@ tokens app revokes the user's credentials in answer, so both commit or neither d
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from tokensvc import activity
+from activity import recorder
 
 from .models import Membership, Organization, User, username_key
 from .roles import Role
@@ -87,12 +87,11 @@ def user_create(*, actor, password: str | None = None, **fields) -> User:
     else:
         user.set_unusable_password()
     _save_username(user)
-    activity.record(
+    recorder.record(
         actor=actor,
         operation="create",
-        object_type="user",
         obj=user,
-        changes=activity.snapshot(user, USER_AUDITED_FIELDS),
+        changes=recorder.snapshot(user, USER_AUDITED_FIELDS),
         subject_user_id=user.pk,
     )
     return user
@@ -110,9 +109,7 @@ def user_update(*, actor, user: User, data: dict, current_password: str | None =
     password = data.pop("password", None)
     if password is not None:
         _check_password_change(actor=actor, user=user, current_password=current_password)
-    with activity.recording_update(
-        actor=actor, obj=user, object_type="user", fields=USER_AUDITED_FIELDS, subject_user_id=user.pk
-    ) as notes:
+    with recorder.recording_update(actor=actor, obj=user, fields=USER_AUDITED_FIELDS, subject_user_id=user.pk) as notes:
         for name, value in data.items():
             setattr(user, name, value)
         if password:
@@ -132,7 +129,7 @@ def user_update(*, actor, user: User, data: dict, current_password: str | None =
 
 @transaction.atomic
 def user_delete(*, actor, user: User) -> None:
-    activity.record(actor=actor, operation="delete", object_type="user", obj=user, changes={"username": user.username})
+    recorder.record(actor=actor, operation="delete", obj=user, changes={"username": user.username})
     user.delete()
 
 
@@ -140,12 +137,11 @@ def user_delete(*, actor, user: User) -> None:
 def organization_create(*, actor, **fields) -> Organization:
     organization = Organization(**fields)
     _save_unique(organization, field="name", message=ORGANIZATION_NAME_TAKEN)
-    activity.record(
+    recorder.record(
         actor=actor,
         operation="create",
-        object_type="organization",
         obj=organization,
-        changes=activity.snapshot(organization, ORGANIZATION_AUDITED_FIELDS),
+        changes=recorder.snapshot(organization, ORGANIZATION_AUDITED_FIELDS),
         organization_id=organization.pk,
     )
     return organization
@@ -153,10 +149,9 @@ def organization_create(*, actor, **fields) -> Organization:
 
 @transaction.atomic
 def organization_update(*, actor, organization: Organization, data: dict) -> Organization:
-    with activity.recording_update(
+    with recorder.recording_update(
         actor=actor,
         obj=organization,
-        object_type="organization",
         fields=ORGANIZATION_AUDITED_FIELDS,
         organization_id=organization.pk,
     ):
@@ -168,10 +163,9 @@ def organization_update(*, actor, organization: Organization, data: dict) -> Org
 
 @transaction.atomic
 def organization_delete(*, actor, organization: Organization) -> None:
-    activity.record(
+    recorder.record(
         actor=actor,
         operation="delete",
-        object_type="organization",
         obj=organization,
         changes={"name": organization.name},
     )
@@ -185,10 +179,9 @@ def membership_grant(*, actor, organization: Organization, user: User, role: Rol
     # savepoint), and get_or_create then finds the first one's row, so the loser is a no-op.
     _, created = Membership.objects.get_or_create(organization=organization, user=user, role=role)
     if created:
-        activity.record(
+        recorder.record(
             actor=actor,
             operation="associate",
-            object_type="organization",
             obj=organization,
             changes={"user": user.username, "role": str(role)},
             organization_id=organization.pk,
@@ -202,10 +195,9 @@ def membership_revoke(*, actor, organization: Organization, user: User, role: Ro
     """Take `role` in `organization` away from `user`; False when they did not hold it."""
     deleted, _ = Membership.objects.filter(organization=organization, user=user, role=role).delete()
     if deleted:
-        activity.record(
+        recorder.record(
             actor=actor,
             operation="disassociate",
-            object_type="organization",
             obj=organization,
             changes={"user": user.username, "role": str(role)},
             organization_id=organization.pk,

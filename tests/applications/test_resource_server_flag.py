@@ -2,9 +2,9 @@
 
 import pytest
 
+from activity.models import ActivityEntry
 from applications.models import Application
 from tests import factories
-from tokensvc.models import ActivityEntry
 
 DENIAL = {"detail": "Only a system administrator can set is_resource_server."}
 

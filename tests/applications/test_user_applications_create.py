@@ -2,9 +2,9 @@
 
 import pytest
 
+from activity.models import ActivityEntry
 from applications.models import Application
 from tests import factories
-from tokensvc.models import ActivityEntry
 
 
 def body(org, name="Made under a user"):

@@ -6,11 +6,12 @@ import pytest
 from django.db import OperationalError
 from django.utils import timezone
 
+from config import runtime
 from tests import factories
 from tests.oauth.helpers import app_with_secret, password_grant
 from tokens import services
 from tokens.models import AccessToken
-from tokensvc import runtime, transactions
+from tokensvc import transactions
 
 
 @pytest.fixture

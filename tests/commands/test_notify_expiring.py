@@ -11,9 +11,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from activity.models import ActivityEntry
 from tests import factories
 from tokens.models import AccessToken
-from tokensvc.models import ActivityEntry
 
 
 def run(*args) -> str:

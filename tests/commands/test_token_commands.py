@@ -16,11 +16,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from activity.models import ActivityEntry
+from config import runtime
 from tests import factories
 from tests.oauth.helpers import app_with_secret, bearer, password_grant
 from tokens.models import AccessToken, Grant, RefreshToken
-from tokensvc import runtime
-from tokensvc.models import ActivityEntry
 
 
 def run(*args) -> str:

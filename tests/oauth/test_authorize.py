@@ -206,7 +206,7 @@ def test_confidential_client_must_authenticate_for_the_code(org, org_member):
 
 
 def test_authorization_code_lifetime_follows_the_runtime_setting(public_app, org_member):
-    from tokensvc import runtime
+    from config import runtime
 
     runtime.update({"AUTHORIZATION_CODE_EXPIRE_SECONDS": 30})
     _, challenge = pkce_pair()

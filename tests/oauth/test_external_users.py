@@ -5,6 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
+from config import runtime
 from tests import factories
 from tests.oauth.helpers import (
     app_with_secret,
@@ -17,7 +18,6 @@ from tests.oauth.helpers import (
     refresh_grant,
 )
 from tokens.models import AccessToken
-from tokensvc import runtime
 
 MESSAGE = "OAuth2 Tokens cannot be created by users associated with an external authentication provider (ldap)"
 

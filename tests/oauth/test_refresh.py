@@ -4,9 +4,9 @@ from datetime import timedelta
 
 from django.test import Client
 
+from config import runtime
 from tests.oauth.helpers import app_with_secret, bearer, password_grant, refresh_grant
 from tokens.models import AccessToken, RefreshToken
-from tokensvc import runtime
 
 
 def _issued(org, user, scope=None, name="Client"):

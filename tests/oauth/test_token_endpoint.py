@@ -4,10 +4,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from config import runtime
 from tests import factories
 from tests.oauth.helpers import FORM, app_with_secret, basic, bearer, password_grant, post_form
 from tokens.models import AccessToken
-from tokensvc import runtime, tokenformat
+from tokensvc import tokenformat
 
 
 def test_password_grant_issues_a_bearer_token_listed_in_the_api(org, org_member, client_for):

@@ -4,13 +4,13 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from config import runtime
+from config.api.serializers import LIFETIME_KEYS, MAX_SECONDS
+from config.models import ConfigValue
 from tests import factories
 from tests.oauth.helpers import app_with_secret, basic, pkce_pair, post_form, query_of
 from tests.test_settings_module import run_probe
 from tokens.models import AccessToken, Grant, RefreshToken
-from tokensvc import runtime
-from tokensvc.models import ConfigValue
-from tokensvc.settings_api import LIFETIME_KEYS, MAX_SECONDS
 
 URL = "/api/v2/settings/authentication/"
 CALLBACK = "https://client.example/cb"

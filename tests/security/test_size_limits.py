@@ -4,12 +4,12 @@ from urllib.parse import urlencode
 
 import pytest
 
+from activity import recorder as activity
+from activity.models import ActivityEntry
 from applications.models import Application
 from tests import factories
 from tests.oauth.helpers import FORM, app_with_secret, basic
-from tokensvc import activity
 from tokensvc.limits import ACTIVITY_VALUE_MAX_LENGTH, DESCRIPTION_MAX_LENGTH, REDIRECT_URIS_MAX_LENGTH
-from tokensvc.models import ActivityEntry
 from users.models import Organization
 
 APP = {"client_type": "confidential", "authorization_grant_type": "password"}

@@ -4,10 +4,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from activity.models import ActivityEntry
 from tests import factories
 from tests.oauth.helpers import app_with_secret, bearer, password_grant, refresh_grant
 from tokens.models import AccessToken, RefreshToken
-from tokensvc.models import ActivityEntry
 
 
 @pytest.fixture

@@ -8,11 +8,11 @@ it, which is how the attack saw several 204s and several `delete` records for on
 import pytest
 from rest_framework.test import APIClient
 
+from activity.models import ActivityEntry
 from tests import factories
 from tests.oauth.helpers import app_with_secret, basic, bearer, post_form
 from tests.tokens.concurrency import run_together
 from tokens.models import AccessToken, RefreshToken
-from tokensvc.models import ActivityEntry
 
 pytestmark = pytest.mark.django_db(transaction=True)
 THREADS = 6

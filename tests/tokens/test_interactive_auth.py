@@ -7,11 +7,11 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from config import runtime
 from tests import factories
 from tests.oauth.helpers import app_with_secret, password_grant
 from tokens.models import AccessToken
 from tokens.policy import INTERACTIVE_AUTH_MESSAGE
-from tokensvc import runtime
 
 DENIED_PAT = INTERACTIVE_AUTH_MESSAGE.format(kind="a personal access token")
 DENIED_PASSWORD = INTERACTIVE_AUTH_MESSAGE.format(kind="a token from the password grant")

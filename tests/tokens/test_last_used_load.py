@@ -8,10 +8,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from activity.models import ActivityEntry
 from tests import factories
 from tests.oauth.helpers import bearer
 from tokens.models import AccessToken
-from tokensvc.models import ActivityEntry
 
 TABLE = AccessToken._meta.db_table
 REQUESTS = 50

@@ -6,10 +6,11 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from activity.models import ActivityEntry
+from config import runtime
 from tests import factories
 from tokens.models import AccessToken
-from tokensvc import runtime, tokenformat
-from tokensvc.models import ActivityEntry
+from tokensvc import tokenformat
 
 SCOPE_MESSAGE = "Must be a simple space-separated string with allowed scopes ['read', 'write']."
 PLACEHOLDER = "************"

@@ -6,10 +6,10 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from activity.models import ActivityEntry
+from config import runtime
 from tests import factories
 from tokens.models import AccessToken
-from tokensvc import runtime
-from tokensvc.models import ActivityEntry
 
 PAST = "The expiry must be in the future."
 

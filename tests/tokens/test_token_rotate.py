@@ -8,12 +8,13 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from activity.models import ActivityEntry
+from config import runtime
 from tests import factories
 from tests.oauth.helpers import app_with_secret, password_grant, refresh_grant
 from tokens import services
 from tokens.models import AccessToken, RefreshToken
-from tokensvc import runtime, tokenformat
-from tokensvc.models import ActivityEntry
+from tokensvc import tokenformat
 
 READ_MESSAGE = "This action requires the 'write' scope; this token has 'read'."
 

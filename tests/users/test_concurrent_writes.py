@@ -13,9 +13,9 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
+from activity.models import ActivityEntry
 from tests import factories
 from tokensvc.api.viewsets import AssociateSerializer
-from tokensvc.models import ActivityEntry
 from users.models import Membership, Organization, User
 from users.serializers import OrganizationSerializer, UserSerializer
 

@@ -2,8 +2,8 @@
 
 import pytest
 
+from activity.models import ActivityEntry
 from tests import factories
-from tokensvc.models import ActivityEntry
 from users.models import Membership, Organization
 
 

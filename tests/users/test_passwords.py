@@ -9,9 +9,9 @@ from django.urls import resolve
 from django.views.debug import SafeExceptionReporterFilter
 from rest_framework.test import APIClient
 
+from activity.models import ActivityEntry
+from config import runtime
 from tests import factories
-from tokensvc import runtime
-from tokensvc.models import ActivityEntry
 
 NEW = "Brand-New-Pass-9"
 RULE = "Changing your own password needs an interactive sign-in"

@@ -285,7 +285,7 @@ def test_last_login_is_reported(client_for, superuser, plain_user):
 
 
 def test_deleting_a_user_answers_204_and_records_it(client_for, superuser, plain_user):
-    from tokensvc.models import ActivityEntry
+    from activity.models import ActivityEntry
 
     response = client_for(superuser).delete(f"/api/v2/users/{plain_user.pk}/")
 

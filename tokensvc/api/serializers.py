@@ -12,6 +12,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from tokensvc.access import check
+from tokensvc.types import type_name
 
 SECRET_PLACEHOLDER = "************"
 # The largest id a BigAutoField holds: a larger number names nothing and must not reach a query.
@@ -85,8 +86,7 @@ class BaseSerializer(serializers.ModelSerializer):
     base_fields = ("id", "type", "url", "related", "summary_fields", "created", "modified")
     serializer_related_field = PrimaryKeyField
 
-    # Set by subclasses.
-    type_name = ""
+    # Set by subclasses (the `type` is the model's type name, tokensvc/types.py).
     detail_view = ""
     # {"organization": ("id", "name", "description")}: summaries of foreign keys.
     summary = {}
@@ -97,7 +97,7 @@ class BaseSerializer(serializers.ModelSerializer):
     immutable_fields = ()
 
     def get_type(self, obj) -> str:
-        return self.type_name
+        return type_name(obj)
 
     def get_url(self, obj) -> str:
         return reverse(self.detail_view, kwargs={"pk": obj.pk})

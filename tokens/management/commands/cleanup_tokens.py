@@ -11,8 +11,8 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from config import runtime
 from tokens.models import AccessToken, Grant, RefreshToken
-from tokensvc import runtime
 from tokensvc.commands import note
 
 

@@ -4,9 +4,10 @@ from django.core.management.base import BaseCommand, CommandError
 
 from tokens import policy
 from tokens.locks import InactiveUser
-from tokens.models import IssuedVia
+from tokens.models import AccessToken, IssuedVia
 from tokens.services import token_issue
 from tokensvc.commands import find_user, note
+from tokensvc.types import type_name
 
 
 class Command(BaseCommand):
@@ -45,7 +46,7 @@ class Command(BaseCommand):
         note(
             "create_oauth2_token",
             operation="create",
-            object_type="o_auth2_access_token",
+            object_type=type_name(AccessToken),
             subject=user,
             token_id=issued.token.pk,
             scope=options["scope"],

@@ -6,6 +6,7 @@ from tokens.models import AccessToken, RefreshToken
 from tokens.services import tokens_revoke
 from tokensvc.commands import find_user, note
 from tokensvc.transactions import run_atomic
+from tokensvc.types import type_name
 
 
 class Command(BaseCommand):
@@ -29,7 +30,7 @@ class Command(BaseCommand):
         note(
             "revoke_oauth2_tokens",
             operation="delete",
-            object_type="o_auth2_access_token",
+            object_type=type_name(AccessToken),
             subject=user,
             access_tokens=len(revoked),
             refresh_tokens=refresh_count,

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import transaction
 
-from .limits import MAX_LIFETIME_SECONDS
+from tokensvc.limits import MAX_LIFETIME_SECONDS
+
 from .models import ConfigValue
 
 # Settings that are added to and subtracted from the current time.

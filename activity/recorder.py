@@ -1,5 +1,8 @@
 """Writing the activity stream. Values of secret fields are never recorded; long text is shortened.
 
+An entry about a model instance names it by its type name (tokensvc/types.py); an entry about
+something that is no row (a settings category, a command's sweep) names its type itself.
+
 Every change record copies old and new values, so a long text value would be stored again
 on each edit: a string longer than ACTIVITY_VALUE_MAX_LENGTH keeps its beginning and a note
 of its full length (e.g. "abc… (2400000 characters)").
@@ -10,9 +13,11 @@ from contextlib import contextmanager
 
 from django.db import models
 
-from .limits import ACTIVITY_VALUE_MAX_LENGTH
+from tokensvc.limits import ACTIVITY_VALUE_MAX_LENGTH
+from tokensvc.secret_fields import SECRET_FIELDS
+from tokensvc.types import type_name
+
 from .models import ActivityEntry
-from .secret_fields import SECRET_FIELDS
 
 
 def _plain(value):
@@ -47,7 +52,7 @@ def diff(before: dict, after: dict) -> dict:
 
 
 @contextmanager
-def recording_update(*, actor, obj, object_type: str, fields, **scope) -> Iterator[dict]:
+def recording_update(*, actor, obj, fields, object_type: str | None = None, **scope) -> Iterator[dict]:
     """Record one `update` entry for what the block changes: the audited `fields` that changed,
     as [old, new], plus any notes the block puts in the dict it is given. Nothing changed, no entry."""
     before = snapshot(obj, fields)
@@ -87,8 +92,8 @@ def entry(
     )
 
 
-def record(*, obj, **fields) -> ActivityEntry:
-    """Write one entry about `obj` (see `entry` for the fields)."""
-    saved = entry(object_id=obj.pk, object_repr=str(obj), **fields)
+def record(*, obj, object_type: str | None = None, **fields) -> ActivityEntry:
+    """Write one entry about `obj` (see `entry` for the fields); a model instance is named by its type name."""
+    saved = entry(object_type=object_type or type_name(obj), object_id=obj.pk, object_repr=str(obj), **fields)
     saved.save()
     return saved

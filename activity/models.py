@@ -1,4 +1,4 @@
-"""Cross-cutting records: the activity stream."""
+"""The activity stream: one row per recorded change, kept in the table it has always had."""
 
 from django.conf import settings
 from django.db import models
@@ -33,18 +33,9 @@ class ActivityEntry(models.Model):
     )
 
     class Meta:
+        # The table keeps the name it had when the project package held this model.
+        db_table = "tokensvc_activityentry"
         ordering = ("-timestamp", "-id")
 
     def __str__(self):
         return f"{self.operation} {self.object_type} #{self.object_id}"
-
-
-class ConfigValue(models.Model):
-    """A runtime setting stored in the database; it overrides the settings-module default."""
-
-    key = models.CharField(max_length=128, unique=True)
-    value = models.JSONField(null=True)
-    modified = models.DateTimeField(auto_now=True)
-
-    def __str__(self):
-        return self.key

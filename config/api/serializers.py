@@ -1,52 +1,16 @@
-"""Runtime settings over the API: /api/v2/settings/ and its `authentication` category.
+"""The shape of runtime settings over the API: strict JSON types, bounded lifetimes, unknown keys refused."""
 
-Values live in the database (tokensvc/runtime.py, ConfigValue) over the settings-module
-defaults; a change takes effect on the next request in every process, because readers
-query the store instead of caching it.
-"""
-
-import logging
-
-from django.urls import reverse
 from rest_framework import serializers
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from . import activity, runtime
-from .access import BaseAccess, Decision, register
-from .limits import MAX_LIFETIME_SECONDS
-from .models import ConfigValue
+from tokensvc.limits import MAX_LIFETIME_SECONDS
 
-logger = logging.getLogger(__name__)
+from .. import runtime
+from ..services import check_consistent
 
 # Far enough for any real lifetime, near enough that both `now + lifetime` and `now - lifetime`
 # stay valid dates (tokensvc/limits.py).
 MAX_SECONDS = MAX_LIFETIME_SECONDS
 LIFETIME_KEYS = ("ACCESS_TOKEN_EXPIRE_SECONDS", "REFRESH_TOKEN_EXPIRE_SECONDS", "AUTHORIZATION_CODE_EXPIRE_SECONDS")
-CATEGORIES = {"authentication": "settings_authentication"}
-
-
-@register
-class SettingAccess(BaseAccess):
-    """Runtime settings.
-
-    - A system administrator reads and changes every setting.
-    - A system auditor reads every setting and changes none.
-    - Nobody else reads or changes settings; nobody creates or deletes them through the API.
-    """
-
-    model = ConfigValue
-
-    def visible(self):
-        if self.sees_everything:
-            return ConfigValue.objects.all()
-        return ConfigValue.objects.none()
-
-    def can_view(self, obj=None, data=None):
-        return Decision.when(self.sees_everything, "Only a system administrator or system auditor can read settings.")
-
-    def can_change(self, obj=None, data=None):
-        return Decision.when(self.is_superuser, "Only a system administrator can change settings.")
 
 
 def _seconds(value, *, nullable: bool = False):
@@ -147,15 +111,6 @@ class AuthenticationSettingsSerializer(serializers.Serializer):
         return attrs
 
 
-def check_consistent(values: dict) -> None:
-    """The rules across settings, on every setting as it would be: a PAT's default lifetime is within its maximum."""
-    maximum, default = values["PAT_MAX_LIFETIME_SECONDS"], values["PAT_DEFAULT_LIFETIME_SECONDS"]
-    if maximum is not None and default is not None and default > maximum:
-        raise serializers.ValidationError(
-            {"PAT_DEFAULT_LIFETIME_SECONDS": [f"Must not exceed PAT_MAX_LIFETIME_SECONDS ({maximum})."]}
-        )
-
-
 def authentication_settings() -> dict:
     values = runtime.current()
     return {
@@ -165,66 +120,3 @@ def authentication_settings() -> dict:
         "PAT_DEFAULT_LIFETIME_SECONDS": values["PAT_DEFAULT_LIFETIME_SECONDS"],
         "TOKEN_CREATION_REQUIRES_INTERACTIVE_AUTH": values["TOKEN_CREATION_REQUIRES_INTERACTIVE_AUTH"],
     }
-
-
-class SettingsCategory:
-    """What an activity record about a settings category points at (it has no row of its own)."""
-
-    pk = None
-
-    def __init__(self, name: str):
-        self.name = name
-
-    def __str__(self):
-        return self.name
-
-
-def settings_update(*, actor, category: str, values: dict) -> dict:
-    """Store validated values of one category; record and log what changed (setting names and values)."""
-    flat = {key: value for key, value in values.items() if key != "OAUTH2_PROVIDER"}
-    flat.update(values.get("OAUTH2_PROVIDER", {}))
-    # The rules across settings are judged again on what is stored once no other writer can change it.
-    changes = runtime.update(flat, check=check_consistent)
-    if changes:
-        activity.record(
-            actor=actor, operation="update", object_type="setting", obj=SettingsCategory(category), changes=changes
-        )
-    logger.info(
-        "settings_update category=%s actor=%s changed=%s",
-        category,
-        actor.get_username() if actor else "-",
-        ",".join(sorted(changes)) or "-",
-    )
-    return changes
-
-
-class SettingsRoot(APIView):
-    """The categories of runtime settings."""
-
-    access_model = ConfigValue
-    view_name = "Settings"
-
-    def get(self, request):
-        return Response({name: reverse(url_name) for name, url_name in CATEGORIES.items()})
-
-
-class AuthenticationSettings(APIView):
-    """Token lifetimes, external users and token-creation rules, changeable without a restart."""
-
-    access_model = ConfigValue
-    view_name = "Authentication Settings"
-
-    def get(self, request):
-        return Response(authentication_settings())
-
-    def put(self, request):
-        return self._update(request, partial=False)
-
-    def patch(self, request):
-        return self._update(request, partial=True)
-
-    def _update(self, request, *, partial: bool):
-        serializer = AuthenticationSettingsSerializer(data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        settings_update(actor=request.user, category="authentication", values=serializer.validated_data)
-        return Response(authentication_settings())

@@ -1,0 +1,1 @@
+"""The activity stream: who changed what, recorded by every app and read through the API."""

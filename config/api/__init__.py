@@ -1,0 +1,1 @@
+"""Runtime settings over the API: serializers, views and routes."""
