@@ -6,7 +6,7 @@ from django.core.management.base import CommandError
 from django.test import Client
 
 from tests import factories
-from tests.oauth.helpers import (
+from tests.support.oauth import (
     app_with_secret,
     basic,
     bearer,

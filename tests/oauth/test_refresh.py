@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.test import Client
 
-from tests.oauth.helpers import app_with_secret, bearer, password_grant, refresh_grant
+from tests.support.oauth import app_with_secret, bearer, password_grant, refresh_grant
 from tokens.models import AccessToken, RefreshToken
 from tokensvc import runtime
 

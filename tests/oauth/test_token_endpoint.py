@@ -5,7 +5,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tests import factories
-from tests.oauth.helpers import FORM, app_with_secret, basic, bearer, password_grant, post_form
+from tests.support.oauth import FORM, app_with_secret, basic, bearer, password_grant, post_form
 from tokens.models import AccessToken
 from tokensvc import runtime, tokenformat
 

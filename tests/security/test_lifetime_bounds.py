@@ -5,8 +5,8 @@ from django.core.management import call_command
 from django.test import Client
 
 from tests import factories
-from tests.oauth.helpers import app_with_secret, basic, pkce_pair, post_form, query_of
-from tests.test_settings_module import run_probe
+from tests.support.oauth import app_with_secret, basic, pkce_pair, post_form, query_of
+from tests.support.probe import run_probe
 from tokens.models import AccessToken, Grant, RefreshToken
 from tokensvc import runtime
 from tokensvc.models import ConfigValue

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests import factories
-from tests.oauth.helpers import app_with_secret, bearer, password_grant, refresh_grant
+from tests.support.oauth import app_with_secret, bearer, password_grant, refresh_grant
 from tokens.models import AccessToken, RefreshToken
 from tokensvc.models import ActivityEntry
 

@@ -9,8 +9,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests import factories
-from tests.oauth.helpers import app_with_secret, basic, bearer, post_form
-from tests.tokens.concurrency import run_together
+from tests.support.concurrency import run_together
+from tests.support.oauth import app_with_secret, basic, bearer, post_form
 from tokens.models import AccessToken, RefreshToken
 from tokensvc.models import ActivityEntry
 

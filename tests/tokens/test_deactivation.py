@@ -7,7 +7,7 @@ from django.db import DatabaseError
 from rest_framework.test import APIClient
 
 from tests import factories
-from tests.oauth.helpers import app_with_secret, bearer, password_grant, refresh_grant
+from tests.support.oauth import app_with_secret, bearer, password_grant, refresh_grant
 from tokens.models import AccessToken, RefreshToken
 from tokensvc.models import ActivityEntry
 from users.models import User

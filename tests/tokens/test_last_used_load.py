@@ -9,7 +9,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests import factories
-from tests.oauth.helpers import bearer
+from tests.support.oauth import bearer
 from tokens.models import AccessToken
 from tokensvc.models import ActivityEntry
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests import factories
-from tests.oauth.helpers import app_with_secret, password_grant, refresh_grant
+from tests.support.oauth import app_with_secret, password_grant, refresh_grant
 from tokens import services
 from tokens.models import AccessToken, RefreshToken
 from tokensvc import runtime, tokenformat

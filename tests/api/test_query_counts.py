@@ -10,7 +10,7 @@ from django.urls import get_resolver
 from rest_framework.mixins import ListModelMixin
 
 from tests import factories
-from tests.test_route_walk import walk_patterns
+from tests.support.routes import walk_patterns
 from tokensvc.models import ActivityEntry
 from users.models import Membership, Organization
 
