@@ -1,4 +1,4 @@
-"""Refuse requests carrying NUL characters or undecodable form bodies, before any view or query sees them.
+"""Refuse requests carrying NUL characters, undecodable text or encodings that hide them, before any view sees them.
 
 PostgreSQL cannot store or compare text containing NUL (U+0000); SQLite can. Either way no
 name, id, search, credential or form value of this service legitimately holds one, so a NUL
@@ -8,23 +8,40 @@ or password of HTTP Basic credentials, or in a form field. A form or multipart b
 also be valid text in its charset (UTF-8 by default): Django would otherwise replace what
 it cannot decode with U+FFFD and store the result.
 
+Django decodes the query string and form bodies in the charset a request declares in its
+Content-Type, on every method, GET included: a codec such as `unicode_escape` or `utf-7`
+turns harmless-looking bytes into NUL characters or lone surrogates after the checks above.
+So a declared charset must be one of ACCEPTED_CHARSETS, and what Django decoded is checked
+again. A multipart part may not declare a Content-Transfer-Encoding (base64 would carry
+bytes past the check of the body's text): no endpoint needs one.
+
 Refusals are 400 with a JSON body: `{"detail": ...}`, or an OAuth error object on the
 OAuth2 endpoints.
 """
 
 import base64
 import binascii
+import codecs
+import io
+import re
 from urllib.parse import parse_qsl, unquote, unquote_plus
 
 from django.conf import settings
-from django.core.exceptions import SuspiciousOperation
+from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import JsonResponse, UnreadablePostError
+from django.http.multipartparser import LazyStream, MultiPartParserError, Parser, exhaust
+
+from .errors import error_response, refusal_message
 
 NUL = "\x00"
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 FORM = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
-# Routes that answer errors as OAuth error objects (RFC 6749 section 5.2).
-OAUTH_PREFIXES = ("/api/o/", "/.well-known/")
+# Python's names for the charsets a request may declare; `codecs.lookup` maps each alias
+# (utf8, UTF-8, us-ascii, iso-8859-1, latin1, ...) to one of them.
+ACCEPTED_CHARSETS = frozenset({"utf-8", "ascii", "iso8859-1"})
+# What a multipart part may say about its transfer encoding: only that there is none.
+IDENTITY_TRANSFER_ENCODINGS = frozenset({"7bit", "8bit", "binary"})
 
 
 def _has_nul(text: str) -> bool:
@@ -62,6 +79,80 @@ def problem_in_headers(request) -> str | None:
     return None
 
 
+def problem_in_charset(request) -> str | None:
+    charset = request.content_params.get("charset")
+    if charset is None:
+        return None
+    try:
+        name = codecs.lookup(charset).name
+    except LookupError:
+        name = None
+    if name not in ACCEPTED_CHARSETS:
+        return (
+            f"The charset {charset[:40]!r} of the Content-Type is not accepted: use UTF-8, US-ASCII or ISO-8859-1. "
+            "Other codecs can turn text into NUL characters or lone surrogates."
+        )
+    return None
+
+
+def _problem_in_text(kind: str, name: str, value: str) -> str | None:
+    if NUL in name or NUL in value:
+        return f"The {kind} {name[:80]!r} contains a NUL character."
+    if LONE_SURROGATE.search(name) or LONE_SURROGATE.search(value):
+        return f"The {kind} {name[:80]!r} contains a lone surrogate (U+D800-U+DFFF), which is not valid text."
+    return None
+
+
+def problem_in_query(request) -> str | None:
+    """What Django decoded from the query string, in the declared charset, past DATA_UPLOAD_MAX_NUMBER_FIELDS."""
+    try:
+        params = list(request.GET.lists())
+    except (SuspiciousOperation, BadRequest) as error:
+        return refusal_message(error)
+    for name, values in params:
+        for value in values:
+            if message := _problem_in_text("query parameter", name, value):
+                return message
+    return None
+
+
+def problem_in_transfer_encoding(request, body: bytes) -> str | None:
+    """A multipart part declaring a transfer encoding, read with Django's own multipart parser."""
+    boundary = request.content_params.get("boundary", "")
+    if not boundary:
+        return None  # Django's parser refuses it
+    try:
+        for _, headers, stream in Parser(LazyStream(io.BytesIO(body)), boundary.encode("latin-1")):
+            encoding = headers.get("content-transfer-encoding")
+            exhaust(stream)
+            if encoding is not None and encoding[0].strip().lower() not in IDENTITY_TRANSFER_ENCODINGS:
+                return "A multipart part declares a Content-Transfer-Encoding; parts must be sent as plain text."
+    except (MultiPartParserError, UnicodeError):
+        return "The multipart/form-data body is malformed."
+    return None
+
+
+def problem_in_form_fields(request, charset: str) -> str | None:
+    """What Django decoded from a POSTed form body (Django parses forms only for POST).
+
+    Django refuses a urlencoded form in another charset than UTF-8 when it is read (answered
+    as JSON by tokensvc.errors); DRF's views read it in its charset, as checked above.
+    """
+    if request.method != "POST":
+        return None
+    if request.content_type == FORM and codecs.lookup(charset).name != "utf-8":
+        return None
+    try:
+        fields = list(request.POST.lists())
+    except (SuspiciousOperation, BadRequest, MultiPartParserError) as error:
+        return refusal_message(error)
+    for name, values in fields:
+        for value in values:
+            if message := _problem_in_text("form field", name, value):
+                return message
+    return None
+
+
 def problem_in_body(request) -> str | None:
     content_type = request.content_type or ""
     if content_type not in (FORM, MULTIPART) or request.method in ("GET", "HEAD", "OPTIONS"):
@@ -85,15 +176,13 @@ def problem_in_body(request) -> str | None:
             return f"The form field {name!r} contains a NUL character."
     if NUL in text:
         return "A form field contains a NUL character."
-    return None
+    if content_type == MULTIPART and (message := problem_in_transfer_encoding(request, body)):
+        return message
+    return problem_in_form_fields(request, charset)
 
 
 def refusal(request, message: str) -> JsonResponse:
-    if request.path.startswith(OAUTH_PREFIXES):
-        response = JsonResponse({"error": "invalid_request", "error_description": message}, status=400)
-        response["Cache-Control"] = "no-store"
-        return response
-    return JsonResponse({"detail": message}, status=400)
+    return error_response(request, 400, message)
 
 
 class HostileInputMiddleware:
@@ -103,7 +192,12 @@ class HostileInputMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        message = problem_in_headers(request) or problem_in_body(request)
+        message = (
+            problem_in_headers(request)
+            or problem_in_charset(request)
+            or problem_in_query(request)
+            or problem_in_body(request)
+        )
         if message:
             return refusal(request, message)
         return self.get_response(request)

@@ -4,6 +4,8 @@ Stored values are read from the database whenever they are needed (one small que
 change made through the API takes effect on the next request in every worker process.
 """
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.db import transaction
 
@@ -59,10 +61,36 @@ def get(key: str):
     return bounded(key, stored[0]) if stored else defaults()[key]
 
 
+# The key of the PostgreSQL advisory lock that serializes writers of the store (any fixed number).
+STORE_LOCK_KEY = 7_301_000_001
+
+
+def _lock_store() -> None:
+    """Make writers of the store wait for each other until the transaction ends.
+
+    A rule across settings (a default below its maximum) is judged on the values stored
+    when the writer holds this lock, so two writers that each change one side cannot both
+    pass it on what they read before. Rows cannot carry the lock: a setting left at its
+    default has none. SQLite's write transactions take the database lock when they begin
+    (settings), which serializes them already.
+    """
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [STORE_LOCK_KEY])
+
+
 @transaction.atomic
-def update(values: dict) -> dict:
-    """Store `values` (already validated); return {key: [old, new]} for what changed."""
+def update(values: dict, *, check: Callable[[dict], None] | None = None) -> dict:
+    """Store `values` (already validated); return {key: [old, new]} for what changed.
+
+    `check(merged)` is called with every setting as it will be, under the store's lock, and
+    refuses the whole update by raising.
+    """
+    _lock_store()
     before = current()
+    if check is not None:
+        check({**before, **values})
     changes = {}
     for key, value in values.items():
         if before.get(key) != value:

@@ -53,6 +53,8 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# A failed CSRF check answers JSON like every other error (tokensvc/errors.py).
+CSRF_FAILURE_VIEW = "tokensvc.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -162,6 +164,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Nothing is served from here; set so that Django's development and test servers, which send
+# every path under MEDIA_URL to their file handler, do not treat every path as a media file.
+MEDIA_URL = "/media/"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -142,13 +142,18 @@ class AuthenticationSettingsSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
     def validate(self, attrs):
-        merged = {**runtime.current(), **{k: v for k, v in attrs.items() if k != "OAUTH2_PROVIDER"}}
-        maximum, default = merged["PAT_MAX_LIFETIME_SECONDS"], merged["PAT_DEFAULT_LIFETIME_SECONDS"]
-        if maximum is not None and default is not None and default > maximum:
-            raise serializers.ValidationError(
-                {"PAT_DEFAULT_LIFETIME_SECONDS": [f"Must not exceed PAT_MAX_LIFETIME_SECONDS ({maximum})."]}
-            )
+        # Judged early on what is stored now, and again by settings_update under the store's lock.
+        check_consistent({**runtime.current(), **{k: v for k, v in attrs.items() if k != "OAUTH2_PROVIDER"}})
         return attrs
+
+
+def check_consistent(values: dict) -> None:
+    """The rules across settings, on every setting as it would be: a PAT's default lifetime is within its maximum."""
+    maximum, default = values["PAT_MAX_LIFETIME_SECONDS"], values["PAT_DEFAULT_LIFETIME_SECONDS"]
+    if maximum is not None and default is not None and default > maximum:
+        raise serializers.ValidationError(
+            {"PAT_DEFAULT_LIFETIME_SECONDS": [f"Must not exceed PAT_MAX_LIFETIME_SECONDS ({maximum})."]}
+        )
 
 
 def authentication_settings() -> dict:
@@ -178,7 +183,8 @@ def settings_update(*, actor, category: str, values: dict) -> dict:
     """Store validated values of one category; record and log what changed (setting names and values)."""
     flat = {key: value for key, value in values.items() if key != "OAUTH2_PROVIDER"}
     flat.update(values.get("OAUTH2_PROVIDER", {}))
-    changes = runtime.update(flat)
+    # The rules across settings are judged again on what is stored once no other writer can change it.
+    changes = runtime.update(flat, check=check_consistent)
     if changes:
         activity.record(
             actor=actor, operation="update", object_type="setting", obj=SettingsCategory(category), changes=changes

@@ -39,3 +39,10 @@ urlpatterns = [
     ),
     path("api/", include("rest_framework.urls")),
 ]
+
+# What Django answers itself (a body or field count over its limits, an unknown path, a
+# crash) is JSON too, shaped like every other error of the route (tokensvc/errors.py).
+handler400 = "tokensvc.errors.bad_request"
+handler403 = "tokensvc.errors.permission_denied"
+handler404 = "tokensvc.errors.page_not_found"
+handler500 = "tokensvc.errors.server_error"

@@ -1,5 +1,7 @@
 """Users, organizations and the role a user holds in an organization."""
 
+import unicodedata
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -7,8 +9,31 @@ from django.db import models
 from .roles import Role, roles_granting
 
 
+def username_key(username: str) -> str:
+    """The form in which two usernames are the same name: compatibility-normalised (NFKC) and case-folded.
+
+    "Admin", "ａdmin" (fullwidth a) and "admin" have one key. Case folding can undo the
+    normalisation, so the result is normalised again.
+    """
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", username).casefold())
+
+
+class UsernameKeyField(models.CharField):
+    """`username_key(username)`, worked out whenever the row is written (bulk inserts included)."""
+
+    def pre_save(self, model_instance, add):
+        value = username_key(model_instance.username)
+        setattr(model_instance, self.attname, value)
+        return value
+
+
 class User(AbstractUser):
-    """A person. `is_superuser` is the system administrator."""
+    """A person. `is_superuser` is the system administrator.
+
+    Usernames are unique as people read them: two that differ only in case or in Unicode
+    compatibility form (a fullwidth letter, a ligature, a subscript digit) cannot both exist,
+    which `username_key` enforces in the database. Lookups by username stay exact.
+    """
 
     is_system_auditor = models.BooleanField(
         default=False, help_text="Reads everything in the system and changes nothing."
@@ -22,9 +47,17 @@ class User(AbstractUser):
         help_text="The external authentication provider that created this account; null for local accounts.",
     )
     modified = models.DateTimeField(auto_now=True)
+    # Case folding may lengthen a name (ß is ss) up to three times.
+    username_key = UsernameKeyField(max_length=450, unique=True, editable=False)
 
     class Meta:
         ordering = ("username",)
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "username" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "username_key"}
+        super().save(*args, **kwargs)
 
     @property
     def created(self):

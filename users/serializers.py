@@ -10,8 +10,8 @@ from tokensvc.api.serializers import BaseSerializer
 from tokensvc.api.viewsets import is_id
 from tokensvc.limits import DESCRIPTION_MAX_LENGTH
 
-from .models import Organization, User
-from .services import ORGANIZATION_NAME_TAKEN
+from .models import Organization, User, username_key
+from .services import ORGANIZATION_NAME_TAKEN, USERNAME_TAKEN
 
 
 class UserSerializer(BaseSerializer):
@@ -61,7 +61,10 @@ class UserSerializer(BaseSerializer):
             "last_login",
         )
         extra_kwargs = {
-            "username": {"help_text": "Unique. 150 characters or fewer: letters, digits and @ . + - _ only."},
+            "username": {
+                "help_text": "Unique, whatever its case or Unicode form. 150 characters or fewer: "
+                "letters, digits and @ . + - _ only."
+            },
             "first_name": {"help_text": "The user's given name."},
             "last_name": {"help_text": "The user's family name."},
             "email": {"help_text": "The user's email address."},
@@ -86,9 +89,22 @@ class UserSerializer(BaseSerializer):
         }
 
     def validate_username(self, value):
+        # Stored in its compatibility form (NFKC), as Django's own forms store it: "ﬁx" is "fix".
+        value = User.normalize_username(value)
+        try:
+            User._meta.get_field("username").run_validators(value)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(list(error.messages)) from None
         # A URL segment of digits is read as an id, so such a name could never be looked up.
         if is_id(value) and (self.instance is None or value != self.instance.username):
             raise serializers.ValidationError("A username cannot consist of digits only.")
+        # One name as people read it, whatever its case: "Admin" next to "admin" is refused
+        # here, and by the unique key in the database under concurrent writes.
+        taken = User.objects.filter(username_key=username_key(value))
+        if self.instance is not None:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise serializers.ValidationError(USERNAME_TAKEN)
         return value
 
     def validate(self, attrs):

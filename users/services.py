@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 
 from tokensvc import activity
 
-from .models import Membership, Organization, User
+from .models import Membership, Organization, User, username_key
 from .roles import Role
 from .signals import user_deactivated
 
@@ -37,23 +37,29 @@ def external_password_refusal(provider: str) -> str:
     )
 
 
-def _save_unique(obj, *, field: str, message: str) -> None:
+def _save_unique(obj, *, field: str, message: str, same: dict | None = None) -> None:
     """Save `obj`; a unique `field` already taken, also by a concurrent write that won, is a 400 naming it.
 
     The serializer's uniqueness check runs before the write, outside its transaction, so two
     requests can both pass it; the database's unique constraint then decides, and the loser's
-    IntegrityError becomes the same 400 as the check's.
+    IntegrityError becomes the same 400 as the check's. `same` is the lookup of a row that
+    takes the name (by default, the same value of `field`).
     """
     try:
         with transaction.atomic():
             obj.save()
     except IntegrityError:
-        taken = type(obj)._default_manager.filter(**{field: getattr(obj, field)})
+        taken = type(obj)._default_manager.filter(**(same or {field: getattr(obj, field)}))
         if obj.pk is not None:
             taken = taken.exclude(pk=obj.pk)
         if not taken.exists():
             raise
         raise ValidationError({field: [message]}) from None
+
+
+def _save_username(user: User) -> None:
+    """Save `user`; a username equal to another's after NFKC and case folding is a 400 (User.username_key)."""
+    _save_unique(user, field="username", message=USERNAME_TAKEN, same={"username_key": username_key(user.username)})
 
 
 def _check_password_change(*, actor, user: User, current_password: str | None) -> None:
@@ -80,7 +86,7 @@ def user_create(*, actor, password: str | None = None, **fields) -> User:
         user.set_password(password)
     else:
         user.set_unusable_password()
-    _save_unique(user, field="username", message=USERNAME_TAKEN)
+    _save_username(user)
     activity.record(
         actor=actor,
         operation="create",
@@ -116,7 +122,7 @@ def user_update(*, actor, user: User, data: dict, current_password: str | None =
                 notes["password_reset"] = f"{actor.get_username()} reset the password of {user.get_username()}"
         # Every session of the user checks a hash of the password, so a new password ends
         # them all; the view keeps the one that made the change (if it was a session).
-        _save_unique(user, field="username", message=USERNAME_TAKEN)
+        _save_username(user)
     if was_active and not user.is_active:
         # Still under the lock of the user's row: whoever holds credentials of the user
         # revokes them now, in this transaction.

@@ -3,7 +3,8 @@
 Off unless SSO_REMOTE_USER_ENABLED. The proxy in front of the service authenticates the
 person and sets SSO_REMOTE_USER_HEADER to their username. Accounts created this way carry
 `external_account = SSO_PROVIDER_NAME` and are kept apart from local accounts: the header
-never logs anyone into a local account of the same name. The header is honoured only from the
+never logs anyone into a local account of the same name, nor into an account whose name is
+the same only after case folding or Unicode normalisation ("Eve" is not "eve"). The header is honoured only from the
 addresses in SSO_TRUSTED_PROXIES (or from anyone with SSO_TRUST_ALL_PEERS, for a service that
 only the proxy can reach).
 """
@@ -15,8 +16,11 @@ from django.contrib import auth
 from django.contrib.auth.backends import RemoteUserBackend
 from django.contrib.auth.middleware import RemoteUserMiddleware
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 
 from tokensvc.api.viewsets import is_id
+
+from .models import username_key
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +31,10 @@ def acceptable_username(user_model, name: str) -> bool:
     try:
         field.clean(name, None)
     except ValidationError:
+        return False
+    if user_model.normalize_username(name) != name:
+        # A name stored by the API is in its compatibility form (NFKC); mapping "ｅve" onto
+        # "eve" would merge two identities of the provider, so such a header is refused.
         return False
     # A name of digits could not be told apart from an id in URLs.
     return not is_id(name)
@@ -42,11 +50,23 @@ class ExternalHeaderBackend(RemoteUserBackend):
         if not acceptable_username(UserModel, remote_user):
             logger.warning("sso login refused: the header does not hold a valid username")
             return None
-        existing = UserModel._default_manager.filter(username=remote_user).first()
+        existing = UserModel._default_manager.filter(username_key=username_key(remote_user)).first()
+        if existing is not None and existing.username != remote_user:
+            logger.warning(
+                "sso login refused: username %r is taken by %r, which differs only in case or Unicode form",
+                remote_user,
+                existing.username,
+            )
+            return None
         if existing is not None and existing.external_account != settings.SSO_PROVIDER_NAME:
             logger.warning("sso login refused: username %r belongs to an account of another origin", remote_user)
             return None
-        return super().authenticate(request, remote_user)
+        try:
+            return super().authenticate(request, remote_user)
+        except IntegrityError:
+            # A concurrent first login (or an API create) took the name, or one equal to it, first.
+            logger.warning("sso login refused: username %r was taken while its account was being created", remote_user)
+            return None
 
     def get_user(self, user_id):
         # A session opened through the header lasts only while header login is on: turning it

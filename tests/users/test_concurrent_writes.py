@@ -71,6 +71,24 @@ def test_concurrent_creation_of_one_username_is_one_201_and_400s(superuser, monk
     assert ActivityEntry.objects.filter(object_type="user", operation="create").count() == 1
 
 
+def test_concurrent_creation_of_one_name_in_several_cases_is_one_201_and_400s(superuser, monkeypatch):
+    names = iter(["carol", "Carol", "CAROL", "\uff43arol"])
+    lock = threading.Lock()
+
+    def create(client):
+        with lock:
+            name = next(names)
+        return client.post("/api/v2/users/", {"username": name, "password": factories.PASSWORD}, format="json")
+
+    responses = _concurrently(monkeypatch, UserSerializer, create)
+
+    assert _statuses(responses) == [201] + [400] * (THREADS - 1), [r.content for r in responses]
+    for response in responses:
+        if response.status_code == 400:
+            assert response.json() == {"username": ["A user with that username already exists."]}
+    assert User.objects.filter(username_key="carol").count() == 1
+
+
 def test_concurrent_renames_onto_one_username_are_one_200_and_400s(superuser, monkeypatch):
     users = [factories.user(f"user{index}") for index in range(THREADS)]
     pending = list(users)

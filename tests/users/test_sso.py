@@ -265,3 +265,22 @@ def test_the_same_paths_still_sign_in_a_local_account(plain_user, org):
     assert Client().login(username="plain", password=factories.PASSWORD)
     app, secret = app_with_secret(org)
     assert password_grant(app, secret, plain_user).status_code == 200
+
+
+@pytest.mark.parametrize("origin", [None, "sso"], ids=["local", "external"])
+@pytest.mark.parametrize("name", ["Eve", "EVE", "\uff45ve"], ids=["capital", "upper", "fullwidth"])
+def test_a_header_name_equal_to_an_account_only_after_folding_is_refused(sso, caplog, origin, name):
+    factories.user("eve", external_account=origin)
+
+    response = _me(Client(), **{HEADER: name})
+
+    assert response.status_code == 401, response.content
+    assert list(User.objects.values_list("username", flat=True)) == ["eve"]
+    assert "sso login refused" in caplog.text
+
+
+def test_a_header_name_not_in_its_compatibility_form_is_refused(sso):
+    response = _me(Client(), **{HEADER: "\ufb01x"})  # the ligature of "fix"
+
+    assert response.status_code == 401
+    assert not User.objects.exists()

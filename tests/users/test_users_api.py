@@ -317,3 +317,38 @@ def test_changing_your_password_over_basic_auth_starts_no_session(client_for, pl
 
     assert response.status_code == 200
     assert "sessionid" not in response.cookies
+
+
+def test_a_user_may_be_renamed_to_another_case_of_their_own_name(client_for, superuser):
+    bob = factories.user("bob")
+
+    response = client_for(superuser).patch(f"/api/v2/users/{bob.pk}/", {"username": "Bob"}, format="json")
+
+    assert response.status_code == 200, response.content
+    bob.refresh_from_db()
+    assert (bob.username, bob.username_key) == ("Bob", "bob")
+
+
+def test_a_username_is_stored_in_its_compatibility_form(client_for, superuser):
+    response = client_for(superuser).post(
+        "/api/v2/users/", {"username": "\ufb01le\u2082", "password": factories.PASSWORD}, format="json"
+    )
+
+    assert response.status_code == 201, response.content
+    assert response.json()["username"] == "file2"
+
+
+def test_a_username_that_lengthens_past_the_limit_when_normalised_is_400(client_for, superuser):
+    # U+FDFA is one character whose compatibility form is 18.
+    response = client_for(superuser).post(
+        "/api/v2/users/", {"username": "\ufdfa" * 10, "password": factories.PASSWORD}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "username" in response.json()
+
+
+def test_bulk_inserted_users_get_their_key(db):
+    User.objects.bulk_create([User(username="Dora"), User(username="\uff45d")])
+
+    assert sorted(User.objects.values_list("username_key", flat=True)) == ["dora", "ed"]

@@ -8,6 +8,7 @@ that the serializer declares in `filter_relations` (by default its `summary`, th
 caller is shown of that object). Anything else is a 400 naming the field; secret fields are a 403.
 """
 
+import datetime
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from types import MappingProxyType
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.filters import BaseFilterBackend
 
@@ -151,11 +153,12 @@ def policy_for(serializer_class, model) -> FilterPolicy:
     return FilterPolicy(model=model, fields=MappingProxyType(fields), relations=MappingProxyType(relations))
 
 
-def _convert(field: models.Field, lookup: str, raw: str):
+def _convert(field: models.Field, lookup: str, raw: str, name: str = ""):
+    name = name or field.name
     if lookup == "isnull":
         return _as_bool(raw)
     if lookup == "in":
-        return [_convert(field, "exact", item) for item in raw.split(",") if item != ""]
+        return [_convert(field, "exact", item, name) for item in raw.split(",") if item != ""]
     if field.is_relation:
         field = field.target_field
     if isinstance(field, models.JSONField):
@@ -171,9 +174,21 @@ def _convert(field: models.Field, lookup: str, raw: str):
         # Range and format validators too: an id past 64 bits or "abc" as an IP address is
         # bad input, not a database error.
         field.run_validators(value)
-        return value
     except ValidationError as error:
-        raise FilterError({"detail": f"Invalid value for {field.name}: {' '.join(error.messages)}"}) from None
+        raise FilterError({"detail": f"Invalid value for {name}: {' '.join(error.messages)}"}) from None
+    if isinstance(field, models.DateTimeField) and value is not None:
+        value = _in_utc(value, name)
+    return value
+
+
+def _in_utc(value: datetime.datetime, name: str) -> datetime.datetime:
+    """`value` in UTC, as the database compares it; a moment outside years 1 to 9999 there is bad input."""
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    try:
+        return value.astimezone(datetime.UTC)
+    except (OverflowError, ValueError):
+        raise FilterError({"detail": f"Invalid value for {name}: the date is out of range in UTC."}) from None
 
 
 def _as_bool(raw: str) -> bool:
@@ -201,7 +216,7 @@ class FieldLookupBackend(BaseFilterBackend):
                 lookup = parts.pop()
             field, path = policy.resolve("__".join(parts))
             for raw in values:
-                value = _convert(field, lookup, raw)
+                value = _convert(field, lookup, raw, "__".join(parts))
                 if value is None and lookup == "exact":
                     filters &= Q(**{path + "__isnull": True})
                 else:
