@@ -65,18 +65,6 @@ def anonymous():
     return None
 
 
-PERSONAS = (
-    "superuser",
-    "system_auditor",
-    "org_admin",
-    "org_member",
-    "org_auditor",
-    "other_org_admin",
-    "plain_user",
-    "anonymous",
-)
-
-
 @pytest.fixture
 def persona(request):
     """Resolve a persona name (as used in matrix tables) to its user, or None for anonymous."""

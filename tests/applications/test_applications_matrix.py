@@ -4,7 +4,7 @@ import pytest
 
 from applications.models import Application
 from tests import factories
-from tests.conftest import PERSONAS
+from tests.support.personas import PERSONAS
 from users.models import Membership
 from users.roles import Role
 

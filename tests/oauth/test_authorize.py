@@ -5,10 +5,19 @@ from urllib.parse import urlencode
 import pytest
 from django.test import Client
 
-from tests.oauth.helpers import app_with_secret, basic, bearer, pkce_pair, post_form, query_of
+from tests.support.oauth import (
+    CALLBACK,
+    app_with_secret,
+    basic,
+    bearer,
+    exchange_code,
+    give_consent,
+    pkce_pair,
+    post_form,
+    query_of,
+    signed_in,
+)
 from tokens.models import AccessToken, Grant
-
-CALLBACK = "https://client.example/cb"
 
 
 @pytest.fixture
@@ -31,35 +40,6 @@ def _authorize_url(app, challenge=None, method="S256", redirect_uri=CALLBACK, **
     return "/api/o/authorize/?" + urlencode(params)
 
 
-def _browser(user):
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def _consent(client, app, challenge, scope="read write", allow=True, method="S256"):
-    data = {
-        "client_id": app.client_id,
-        "redirect_uri": CALLBACK,
-        "response_type": "code",
-        "state": "xyz",
-        "code_challenge": challenge,
-        "code_challenge_method": method,
-        "scope": scope,
-    }
-    if allow:
-        data["allow"] = "Authorize"
-    # A browser submits the consent form url-encoded.
-    return post_form("/api/o/authorize/", data, client=client)
-
-
-def _exchange(app, code, verifier, headers=None, client_id=True):
-    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": CALLBACK, "code_verifier": verifier}
-    if client_id:
-        data["client_id"] = app.client_id
-    return post_form("/api/o/token/", data, headers)
-
-
 def test_without_a_session_the_user_is_sent_to_log_in(public_app):
     _, challenge = pkce_pair()
     url = _authorize_url(public_app, challenge)
@@ -79,18 +59,18 @@ def test_bearer_token_is_not_a_browser_session(public_app, org_member, client_fo
 
 def test_full_flow_with_pkce(public_app, org_member):
     verifier, challenge = pkce_pair()
-    browser = _browser(org_member)
+    browser = signed_in(org_member)
     page = browser.get(_authorize_url(public_app, challenge))
     assert page.status_code == 200
     assert public_app.name in page.content.decode()
 
-    consent = _consent(browser, public_app, challenge)
+    consent = give_consent(browser, public_app, challenge)
     assert consent.status_code == 302
     assert consent["Location"].startswith(CALLBACK + "?")
     params = query_of(consent["Location"])
     assert params["state"] == "xyz"
 
-    response = _exchange(public_app, params["code"], verifier)
+    response = exchange_code(public_app, params["code"], verifier)
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["token_type"] == "Bearer" and body["scope"] == "read write"
@@ -98,22 +78,22 @@ def test_full_flow_with_pkce(public_app, org_member):
     token = AccessToken.objects.get(user=org_member)
     assert token.application == public_app and token.token_hint == body["access_token"][-4:]
     # The code is single use.
-    again = _exchange(public_app, params["code"], verifier)
+    again = exchange_code(public_app, params["code"], verifier)
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
 
 
 def test_wrong_verifier_is_invalid_grant(public_app, org_member):
     _, challenge = pkce_pair()
-    browser = _browser(org_member)
-    code = query_of(_consent(browser, public_app, challenge)["Location"])["code"]
-    response = _exchange(public_app, code, "not-the-verifier-" + "x" * 40)
+    browser = signed_in(org_member)
+    code = query_of(give_consent(browser, public_app, challenge)["Location"])["code"]
+    response = exchange_code(public_app, code, "not-the-verifier-" + "x" * 40)
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_grant"
     assert not AccessToken.objects.filter(user=org_member).exists()
 
 
 def test_pkce_is_required(public_app, org_member):
-    response = _browser(org_member).get(_authorize_url(public_app))
+    response = signed_in(org_member).get(_authorize_url(public_app))
     assert response.status_code == 302
     params = query_of(response["Location"])
     assert response["Location"].startswith(CALLBACK)
@@ -122,7 +102,7 @@ def test_pkce_is_required(public_app, org_member):
 
 def test_plain_pkce_is_refused(public_app, org_member):
     verifier, _ = pkce_pair()
-    response = _consent(_browser(org_member), public_app, verifier, method="plain")
+    response = give_consent(signed_in(org_member), public_app, verifier, method="plain")
     assert response.status_code == 302
     assert query_of(response["Location"])["error"] == "invalid_request"
     assert not Grant.objects.exists()
@@ -141,7 +121,7 @@ def test_plain_pkce_is_refused(public_app, org_member):
 )
 def test_redirect_uri_must_match_exactly(public_app, org_member, redirect_uri):
     _, challenge = pkce_pair()
-    response = _browser(org_member).get(_authorize_url(public_app, challenge, redirect_uri=redirect_uri))
+    response = signed_in(org_member).get(_authorize_url(public_app, challenge, redirect_uri=redirect_uri))
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
     assert response.json()["error"]
@@ -149,7 +129,7 @@ def test_redirect_uri_must_match_exactly(public_app, org_member, redirect_uri):
 
 
 def test_unknown_client_is_a_json_error(org_member, db):
-    response = _browser(org_member).get(
+    response = signed_in(org_member).get(
         "/api/o/authorize/?" + urlencode({"response_type": "code", "client_id": "nope", "redirect_uri": CALLBACK})
     )
     assert response.status_code == 400
@@ -158,13 +138,13 @@ def test_unknown_client_is_a_json_error(org_member, db):
 
 def test_denied_consent_redirects_with_access_denied(public_app, org_member):
     _, challenge = pkce_pair()
-    response = _consent(_browser(org_member), public_app, challenge, allow=False)
+    response = give_consent(signed_in(org_member), public_app, challenge, allow=False)
     assert response.status_code == 302
     assert query_of(response["Location"])["error"] == "access_denied"
 
 
 def test_malformed_consent_form_is_a_json_error(public_app, org_member):
-    browser = _browser(org_member)
+    browser = signed_in(org_member)
     assert post_form("/api/o/authorize/", {}, client=browser).json()["error"] == "invalid_request"
     multipart = browser.post("/api/o/authorize/", {"client_id": public_app.client_id})
     assert multipart.status_code == 400 and multipart.json()["error"] == "invalid_request"
@@ -186,10 +166,10 @@ def test_skip_authorization_goes_straight_back_with_a_code(org, org_member):
         skip_authorization=True,
     )
     verifier, challenge = pkce_pair()
-    response = _browser(org_member).get(_authorize_url(app, challenge, scope="read"))
+    response = signed_in(org_member).get(_authorize_url(app, challenge, scope="read"))
     assert response.status_code == 302
     code = query_of(response["Location"])["code"]
-    token = _exchange(app, code, verifier, headers=basic(app.client_id, secret), client_id=False)
+    token = exchange_code(app, code, verifier, headers=basic(app.client_id, secret), client_id=False)
     assert token.status_code == 200
     assert token.json()["scope"] == "read"
 
@@ -199,8 +179,8 @@ def test_confidential_client_must_authenticate_for_the_code(org, org_member):
         org, name="Web", authorization_grant_type="authorization-code", redirect_uris=CALLBACK, skip_authorization=True
     )
     verifier, challenge = pkce_pair()
-    code = query_of(_browser(org_member).get(_authorize_url(app, challenge))["Location"])["code"]
-    response = _exchange(app, code, verifier)
+    code = query_of(signed_in(org_member).get(_authorize_url(app, challenge))["Location"])["code"]
+    response = exchange_code(app, code, verifier)
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_client"
 
@@ -210,7 +190,7 @@ def test_authorization_code_lifetime_follows_the_runtime_setting(public_app, org
 
     runtime.update({"AUTHORIZATION_CODE_EXPIRE_SECONDS": 30})
     _, challenge = pkce_pair()
-    _consent(_browser(org_member), public_app, challenge)
+    give_consent(signed_in(org_member), public_app, challenge)
     grant = Grant.objects.get()
     assert 25 <= (grant.expires - grant.created).total_seconds() <= 35
 
@@ -221,8 +201,8 @@ def test_external_user_cannot_exchange_a_code(public_app, org, sso_browser):
     external = factories.user("ext", member_of=[org], external_account="ldap")
     verifier, challenge = pkce_pair()
     # An account of an external provider signs in only through it (the single-sign-on header).
-    code = query_of(_consent(sso_browser(external), public_app, challenge)["Location"])["code"]
-    response = _exchange(public_app, code, verifier)
+    code = query_of(give_consent(sso_browser(external), public_app, challenge)["Location"])["code"]
+    response = exchange_code(public_app, code, verifier)
     assert response.status_code == 403
     assert response.json() == {
         "error": "access_denied",
@@ -234,7 +214,7 @@ def test_external_user_cannot_exchange_a_code(public_app, org, sso_browser):
 
 def test_resource_indicators_of_the_grant_bind_the_token(public_app, org_member):
     """The grant is found by the digest of its code when the token request names resources too."""
-    browser = _browser(org_member)
+    browser = signed_in(org_member)
 
     def code_for(challenge):
         data = {
@@ -253,7 +233,7 @@ def test_resource_indicators_of_the_grant_bind_the_token(public_app, org_member)
         return query_of(consent["Location"])["code"]
 
     verifier, challenge = pkce_pair()
-    inherited = _exchange(public_app, code_for(challenge), verifier)
+    inherited = exchange_code(public_app, code_for(challenge), verifier)
     assert inherited.status_code == 200, inherited.content
     assert AccessToken.objects.get(user=org_member).resource == ["https://api.example/"]
 

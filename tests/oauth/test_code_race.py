@@ -8,7 +8,7 @@ from django.db import connections
 from django.test import Client
 
 from tests import factories
-from tests.oauth.helpers import FORM, app_with_secret, pkce_pair, post_form, query_of
+from tests.support.oauth import FORM, app_with_secret, pkce_pair, post_form, query_of
 from tokens.models import AccessToken, Grant, RefreshToken
 
 CALLBACK = "https://client.example/cb"

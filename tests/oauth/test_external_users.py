@@ -7,7 +7,7 @@ from django.test import Client
 
 from config import runtime
 from tests import factories
-from tests.oauth.helpers import (
+from tests.support.oauth import (
     app_with_secret,
     basic,
     bearer,

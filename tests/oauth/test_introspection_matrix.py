@@ -3,7 +3,7 @@
 import pytest
 
 from tests import factories
-from tests.oauth.helpers import app_with_secret, basic, password_grant, post_form
+from tests.support.oauth import app_with_secret, basic, password_grant, post_form
 
 # target                  plain client  resource server
 MATRIX = [

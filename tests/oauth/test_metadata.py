@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from tests import factories
-from tests.oauth.helpers import app_with_secret, basic, bearer, pkce_pair, post_form, query_of
+from tests.support.oauth import app_with_secret, basic, bearer, pkce_pair, post_form, query_of
 
 CALLBACK = "https://client.example/cb"
 BASE = "http://testserver"

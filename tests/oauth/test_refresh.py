@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.test import Client
 
 from config import runtime
-from tests.oauth.helpers import app_with_secret, bearer, password_grant, refresh_grant
+from tests.support.oauth import app_with_secret, bearer, password_grant, refresh_grant
 from tokens.models import AccessToken, RefreshToken
 
 

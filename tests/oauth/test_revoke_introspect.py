@@ -5,7 +5,7 @@ from django.test import Client
 from django.utils import timezone
 
 from tests import factories
-from tests.oauth.helpers import app_with_secret, basic, bearer, password_grant, post_form, refresh_grant
+from tests.support.oauth import app_with_secret, basic, bearer, password_grant, post_form, refresh_grant
 from tokens.models import AccessToken, RefreshToken
 from tokens.services import token_revoke
 

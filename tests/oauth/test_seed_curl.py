@@ -4,7 +4,7 @@ import json
 import subprocess
 
 from tests import factories
-from tests.oauth.helpers import app_with_secret
+from tests.support.oauth import app_with_secret
 from tokens.models import AccessToken
 
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from config import runtime
 from tests import factories
-from tests.oauth.helpers import FORM, app_with_secret, basic, bearer, password_grant, post_form
+from tests.support.oauth import FORM, app_with_secret, basic, bearer, password_grant, post_form
 from tokens.models import AccessToken
 from tokensvc import tokenformat
 

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 import pytest
 from django.test import Client
 
-from tests.oauth.helpers import FORM, app_with_secret, basic, pkce_pair, post_form
+from tests.support.oauth import FORM, app_with_secret, basic, pkce_pair, post_form
 from tokens.models import AccessToken, Grant
 
 CALLBACK = "https://client.example/cb"

@@ -1,6 +1,6 @@
 """A hand-made corpus of hostile input against every route: each answer is a 4xx in JSON and nothing is stored.
 
-Routes are discovered from the URL resolver (as in tests/test_route_walk.py) plus the OAuth2
+Routes are discovered from the URL resolver (as in tests/api/test_route_walk.py) plus the OAuth2
 and login endpoints. Each request is made with a superuser's write token where a token
 applies, so that a refusal comes from the input and not from a missing permission.
 """
@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests import factories
-from tests.test_route_walk import ROUTES, body_for, fill, snapshot
+from tests.support.routes import ROUTES, body_for, fill, snapshot
 
 EXTRA_ROUTES = ["/api/", "/api/o/", "/api/o/token/", "/api/o/revoke_token/", "/api/o/introspect/", "/api/login/"]
 BODY_METHODS = ("post", "put", "patch")
@@ -74,7 +74,7 @@ def _assert_json_4xx(response, what):
 
 @pytest.fixture
 def world(db, superuser, org):
-    """A row of each kind a route may name (as in tests/test_route_walk.py)."""
+    """A row of each kind a route may name (as in tests/api/test_route_walk.py)."""
     member = factories.user("walker", member_of=[org])
     app = factories.application(org)
     factories.personal_token(member)

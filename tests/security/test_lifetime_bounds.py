@@ -8,8 +8,8 @@ from config import runtime
 from config.api.serializers import LIFETIME_KEYS, MAX_SECONDS
 from config.models import ConfigValue
 from tests import factories
-from tests.oauth.helpers import app_with_secret, basic, pkce_pair, post_form, query_of
-from tests.test_settings_module import run_probe
+from tests.support.oauth import app_with_secret, basic, pkce_pair, post_form, query_of
+from tests.support.probe import run_probe
 from tokens.models import AccessToken, Grant, RefreshToken
 
 URL = "/api/v2/settings/authentication/"

@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 
 from tests import factories
-from tests.oauth.helpers import FORM, app_with_secret, basic, post_form
+from tests.support.oauth import FORM, app_with_secret, basic, post_form
 from tokens.models import AccessToken
 from users.models import Organization
 

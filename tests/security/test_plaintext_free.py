@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 
 from applications.models import Application
 from tests import factories
-from tests.oauth.helpers import app_with_secret, basic, bearer, pkce_pair, post_form, query_of
+from tests.support.oauth import app_with_secret, basic, bearer, pkce_pair, post_form, query_of
 from tokens.models import AccessToken, Grant, RefreshToken
 
 CALLBACK = "https://client.example/cb"

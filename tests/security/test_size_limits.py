@@ -8,7 +8,7 @@ from activity import recorder as activity
 from activity.models import ActivityEntry
 from applications.models import Application
 from tests import factories
-from tests.oauth.helpers import FORM, app_with_secret, basic
+from tests.support.oauth import FORM, app_with_secret, basic
 from tokensvc.limits import ACTIVITY_VALUE_MAX_LENGTH, DESCRIPTION_MAX_LENGTH, REDIRECT_URIS_MAX_LENGTH
 from users.models import Organization
 
@@ -52,7 +52,7 @@ def test_text_at_its_maximum_is_accepted(client_for, superuser, org):
 
 
 def test_every_writable_text_field_has_a_maximum():
-    from tests.test_route_walk import ROUTES
+    from tests.support.routes import ROUTES
     from tokensvc.api.viewsets import AssociationView
 
     checked = set()

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from activity.models import ActivityEntry
 from tests import factories
-from tests.oauth.helpers import app_with_secret, bearer, password_grant, refresh_grant
+from tests.support.oauth import app_with_secret, bearer, password_grant, refresh_grant
 from tokens.models import AccessToken, RefreshToken
 
 

@@ -10,8 +10,8 @@ from rest_framework.test import APIClient
 
 from activity.models import ActivityEntry
 from tests import factories
-from tests.oauth.helpers import app_with_secret, basic, bearer, post_form
-from tests.tokens.concurrency import run_together
+from tests.support.concurrency import run_together
+from tests.support.oauth import app_with_secret, basic, bearer, post_form
 from tokens.models import AccessToken, RefreshToken
 
 pytestmark = pytest.mark.django_db(transaction=True)

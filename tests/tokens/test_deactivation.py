@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from activity.models import ActivityEntry
 from tests import factories
-from tests.oauth.helpers import app_with_secret, bearer, password_grant, refresh_grant
+from tests.support.oauth import app_with_secret, bearer, password_grant, refresh_grant
 from tokens.models import AccessToken, RefreshToken
 from users.models import User
 

@@ -17,8 +17,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from tests import factories
-from tests.oauth.helpers import app_with_secret, bearer, password_grant, refresh_grant
-from tests.tokens.concurrency import run_together
+from tests.support.concurrency import run_together
+from tests.support.oauth import app_with_secret, bearer, password_grant, refresh_grant
 from tokens.models import AccessToken, RefreshToken
 from users.models import User
 

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from config import runtime
 from tests import factories
-from tests.oauth.helpers import app_with_secret, password_grant
+from tests.support.oauth import app_with_secret, password_grant
 from tokens.models import AccessToken
 from tokens.policy import INTERACTIVE_AUTH_MESSAGE
 
@@ -181,17 +181,25 @@ def test_a_token_created_through_the_api_for_an_authorization_code_app_is_not_in
 
 
 def test_tokens_from_the_authorization_code_flow_stay_interactive_through_refresh(org, org_member):
-    from tests.oauth.helpers import basic, pkce_pair, query_of, refresh_grant
-    from tests.oauth.test_authorize import CALLBACK, _browser, _consent, _exchange
+    from tests.support.oauth import (
+        CALLBACK,
+        basic,
+        exchange_code,
+        give_consent,
+        pkce_pair,
+        query_of,
+        refresh_grant,
+        signed_in,
+    )
 
     runtime.update({"TOKEN_CREATION_REQUIRES_INTERACTIVE_AUTH": True})
     app, secret = app_with_secret(
         org, name="Portal", authorization_grant_type="authorization-code", redirect_uris=CALLBACK
     )
     verifier, challenge = pkce_pair()
-    consent = _consent(_browser(org_member), app, challenge)
+    consent = give_consent(signed_in(org_member), app, challenge)
     code = query_of(consent["Location"])["code"]
-    granted = _exchange(app, code, verifier, headers=basic(app.client_id, secret))
+    granted = exchange_code(app, code, verifier, headers=basic(app.client_id, secret))
     assert granted.status_code == 200, granted.content
     issued = AccessToken.objects.get(user=org_member, revoked_at__isnull=True)
     assert issued.issued_via == "authorization_code"

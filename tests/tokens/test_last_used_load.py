@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from activity.models import ActivityEntry
 from tests import factories
-from tests.oauth.helpers import bearer
+from tests.support.oauth import bearer
 from tokens.models import AccessToken
 
 TABLE = AccessToken._meta.db_table

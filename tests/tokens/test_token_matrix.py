@@ -10,7 +10,7 @@ import itertools
 import pytest
 
 from tests import factories
-from tests.conftest import PERSONAS
+from tests.support.personas import PERSONAS
 from tokens.models import AccessToken
 
 ACTIONS = ("list", "read", "create", "change", "delete")

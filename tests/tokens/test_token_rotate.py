@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from activity.models import ActivityEntry
 from config import runtime
 from tests import factories
-from tests.oauth.helpers import app_with_secret, password_grant, refresh_grant
+from tests.support.oauth import app_with_secret, password_grant, refresh_grant
 from tokens import services
 from tokens.models import AccessToken, RefreshToken
 from tokensvc import tokenformat

@@ -3,7 +3,6 @@
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -11,9 +10,9 @@ from activity.models import ActivityEntry
 from config import runtime
 from config.models import ConfigValue
 from tests import factories
+from tests.support.paths import PROJECT_DIR
 
 URL = "/api/v2/settings/authentication/"
-BASE_DIR = Path(__file__).resolve().parent.parent
 
 
 # (persona, method, expected status)
@@ -157,7 +156,7 @@ def test_changes_are_recorded_in_the_activity_stream(client_for, superuser):
 
 
 def test_a_change_applies_to_the_next_request(client_for, superuser, org_member, org):
-    from tests.oauth.helpers import app_with_secret, password_grant
+    from tests.support.oauth import app_with_secret, password_grant
 
     app, secret = app_with_secret(org)
     assert password_grant(app, secret, org_member).json()["expires_in"] == runtime.get("ACCESS_TOKEN_EXPIRE_SECONDS")
@@ -175,7 +174,7 @@ def _manage(db_url, *args, **kwargs):
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
-        cwd=BASE_DIR,
+        cwd=PROJECT_DIR,
         env=env,
         capture_output=True,
         text=True,

@@ -4,7 +4,7 @@ import pytest
 from rest_framework.mixins import ListModelMixin
 
 from tests import factories
-from tests.test_route_walk import ROUTES, fill
+from tests.support.routes import ROUTES, fill
 from tokens import services as token_services
 from tokens.models import AccessToken
 from tokensvc.secret_fields import SECRET_FIELDS

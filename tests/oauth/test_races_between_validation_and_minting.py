@@ -14,9 +14,17 @@ from django.test import Client
 
 from oauth.validators import Validator
 from tests import factories
-from tests.oauth.helpers import app_with_secret, bearer, password_grant, pkce_pair, refresh_grant
-from tests.oauth.test_authorize import CALLBACK, _consent, _exchange
-from tests.tokens.concurrency import run_together
+from tests.support.concurrency import run_together
+from tests.support.oauth import (
+    CALLBACK,
+    app_with_secret,
+    bearer,
+    exchange_code,
+    give_consent,
+    password_grant,
+    pkce_pair,
+    refresh_grant,
+)
 from tokens.models import AccessToken
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -96,7 +104,7 @@ def test_an_approval_in_flight_during_a_deactivation_leaves_no_code_for_after_a_
     reached, release = hold(monkeypatch, "save_authorization_code")
 
     def approve():
-        return _consent(browser, app, challenge)
+        return give_consent(browser, app, challenge)
 
     def deactivate():
         assert reached.wait(30)
@@ -113,7 +121,7 @@ def test_an_approval_in_flight_during_a_deactivation_leaves_no_code_for_after_a_
     code = dict(part.split("=", 1) for part in location.partition("?")[2].split("&") if "=" in part).get("code")
     if code is None:
         return  # the approval was refused: nothing survived
-    exchanged = _exchange(app, code, verifier)
+    exchanged = exchange_code(app, code, verifier)
     assert exchanged.status_code != 200, "a code approved across the deactivation bought a token after reactivation"
     assert not AccessToken.objects.filter(user=member, application=app).exists()
 

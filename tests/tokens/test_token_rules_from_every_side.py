@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from config import runtime
 from tests import factories
-from tests.oauth.helpers import app_with_secret, password_grant
+from tests.support.oauth import app_with_secret, password_grant
 from tokens import services
 from tokens.models import AccessToken
 from tokensvc import transactions
@@ -156,7 +156,7 @@ def test_tombstones_do_not_change(member_token, org_admin, client_for):
 
 
 def test_refresh_after_narrowing_keeps_the_narrow_scope(org, org_admin, client_for):
-    from tests.oauth.helpers import refresh_grant
+    from tests.support.oauth import refresh_grant
 
     member = factories.user("member", member_of=[org])
     application, secret = app_with_secret(org, name="Pw", authorization_grant_type="password")

@@ -238,7 +238,7 @@ def test_the_password_grant_refuses_an_external_account_whatever_its_stored_hash
     external_with_a_stored_password, org, allowed
 ):
     from config import runtime
-    from tests.oauth.helpers import app_with_secret, password_grant
+    from tests.support.oauth import app_with_secret, password_grant
     from tokens.models import AccessToken
 
     runtime.update({"ALLOW_OAUTH2_FOR_EXTERNAL_USERS": allowed})
@@ -259,7 +259,7 @@ def test_a_password_session_of_an_external_account_stops_authenticating(external
 
 
 def test_the_same_paths_still_sign_in_a_local_account(plain_user, org):
-    from tests.oauth.helpers import app_with_secret, password_grant
+    from tests.support.oauth import app_with_secret, password_grant
 
     assert _basic("plain", factories.PASSWORD).get("/api/v2/me/").status_code == 200
     assert Client().login(username="plain", password=factories.PASSWORD)

@@ -1,4 +1,4 @@
-"""Helpers for talking OAuth2 to /api/o/ the way a client does: form bodies and HTTP Basic."""
+"""Talking OAuth2 to /api/o/ the way a client does: form bodies, HTTP Basic, grants, PKCE and the consent form."""
 
 import base64
 import hashlib
@@ -10,6 +10,8 @@ from django.test import Client
 from tests import factories
 
 FORM = "application/x-www-form-urlencoded"
+# The redirect URI of the authorization-code applications the tests register.
+CALLBACK = "https://client.example/cb"
 
 
 def app_with_secret(org, name="Client", **fields):
@@ -55,3 +57,35 @@ def pkce_pair():
 
 def query_of(url) -> dict:
     return {key: values[0] for key, values in parse_qs(urlparse(url).query).items()}
+
+
+def signed_in(user):
+    """A browser client with a session of `user`."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def give_consent(client, app, challenge, scope="read write", allow=True, method="S256"):
+    """Submit the consent form of /api/o/authorize/ from the browser `client` (redirected to CALLBACK)."""
+    data = {
+        "client_id": app.client_id,
+        "redirect_uri": CALLBACK,
+        "response_type": "code",
+        "state": "xyz",
+        "code_challenge": challenge,
+        "code_challenge_method": method,
+        "scope": scope,
+    }
+    if allow:
+        data["allow"] = "Authorize"
+    # A browser submits the consent form url-encoded.
+    return post_form("/api/o/authorize/", data, client=client)
+
+
+def exchange_code(app, code, verifier, headers=None, client_id=True):
+    """Trade an authorization code and its PKCE verifier for tokens at /api/o/token/."""
+    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": CALLBACK, "code_verifier": verifier}
+    if client_id:
+        data["client_id"] = app.client_id
+    return post_form("/api/o/token/", data, headers)

@@ -19,7 +19,7 @@ from django.utils import timezone
 from activity.models import ActivityEntry
 from config import runtime
 from tests import factories
-from tests.oauth.helpers import app_with_secret, bearer, password_grant
+from tests.support.oauth import app_with_secret, bearer, password_grant
 from tokens.models import AccessToken, Grant, RefreshToken
 
 
@@ -75,7 +75,7 @@ def test_revoke_one_users_tokens_with_refresh(tokens, org_member):
     assert RefreshToken.objects.get(user=org_member).revoked is not None
     assert output.strip().splitlines()[-1] == "Revoked 2 access token(s) and 1 refresh token(s)."
     app, secret = tokens["app"]
-    from tests.oauth.helpers import refresh_grant
+    from tests.support.oauth import refresh_grant
 
     assert refresh_grant(app, secret, tokens["member_app"]["refresh_token"]).status_code == 400
 

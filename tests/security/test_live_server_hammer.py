@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import requests
 
 from tests import factories
-from tests.oauth.helpers import app_with_secret
+from tests.support.oauth import app_with_secret
 
 THREADS = 8
 ROUNDS = 4

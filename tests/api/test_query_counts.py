@@ -11,7 +11,7 @@ from rest_framework.mixins import ListModelMixin
 
 from activity.models import ActivityEntry
 from tests import factories
-from tests.test_route_walk import walk_patterns
+from tests.support.routes import walk_patterns
 from users.models import Membership, Organization
 
 

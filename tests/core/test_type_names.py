@@ -1,7 +1,6 @@
 """Each model's Tower type name is given once (tokensvc/types.py) and every reader asks for it there."""
 
 import ast
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -12,13 +11,14 @@ from activity.models import ActivityEntry
 from applications.models import Application
 from config.models import ConfigValue
 from tests import factories
+from tests.support.paths import PROJECT_DIR
 from tokens.models import AccessToken
 from tokensvc import types
 from tokensvc.access import registered
 from tokensvc.types import type_name
 from users.models import Membership, Organization, User
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = PROJECT_DIR
 
 
 def test_each_model_has_the_name_clients_know():

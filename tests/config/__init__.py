@@ -1,0 +1,1 @@
+"""Tests of the runtime settings and their API."""

@@ -1,0 +1,1 @@
+"""Tests of the project package itself: the settings module."""
