@@ -15,6 +15,10 @@ class Application(AbstractApplication):
         help_text="May introspect any token at /api/o/introspect/, not only the tokens issued to this application.",
     )
 
+    # Not a field: the plaintext secret issued by an update that made the client confidential,
+    # set by applications.services.application_update for the one response that shows it.
+    issued_client_secret: str | None
+
     class Meta(AbstractApplication.Meta):
         swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
         ordering = ("name", "id")

@@ -5,6 +5,7 @@ transaction, so that the tokens app records the end of the application's tokens.
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -12,6 +13,7 @@ from oauth2_provider.generators import generate_client_secret
 
 from activity import recorder
 from users.models import Organization
+from users.services import Actor
 
 from .models import Application
 from .signals import application_deleting
@@ -53,7 +55,7 @@ class CreatedApplication:
 @transaction.atomic
 def application_create(
     *,
-    actor,
+    actor: Actor,
     organization: Organization,
     name: str,
     client_type: str,
@@ -88,7 +90,7 @@ def application_create(
 
 
 @transaction.atomic
-def application_update(*, actor, application: Application, data: dict) -> Application:
+def application_update(*, actor: Actor, application: Application, data: dict[str, Any]) -> Application:
     """Change an application. Turning a public client confidential issues a new secret, which
     is set on `issued_client_secret` for the one response that shows it: the secret generated
     at creation was never shown to anyone."""
@@ -116,7 +118,7 @@ def application_update(*, actor, application: Application, data: dict) -> Applic
 
 
 @transaction.atomic
-def application_delete(*, actor, application: Application) -> None:
+def application_delete(*, actor: Actor, application: Application) -> None:
     """Delete an application together with its tokens, which stop authenticating at once."""
     application_deleting.send(sender=Application, actor=actor, application=application)
     recorder.record(

@@ -1,10 +1,12 @@
 """Writes of runtime settings: store a category under the rules across settings; record and log what changed."""
 
 import logging
+from typing import Any
 
 from rest_framework import serializers
 
 from activity import recorder
+from activity.recorder import Actor
 from tokensvc.types import type_name
 
 from . import runtime
@@ -13,7 +15,7 @@ from .models import ConfigValue
 logger = logging.getLogger(__name__)
 
 
-def check_consistent(values: dict) -> None:
+def check_consistent(values: dict[str, Any]) -> None:
     """The rules across settings, on every setting as it would be: a PAT's default lifetime is within its maximum."""
     maximum, default = values["PAT_MAX_LIFETIME_SECONDS"], values["PAT_DEFAULT_LIFETIME_SECONDS"]
     if maximum is not None and default is not None and default > maximum:
@@ -30,11 +32,11 @@ class SettingsCategory:
     def __init__(self, name: str):
         self.name = name
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.name
 
 
-def settings_update(*, actor, category: str, values: dict) -> dict:
+def settings_update(*, actor: Actor, category: str, values: dict[str, Any]) -> dict[str, Any]:
     """Store validated values of one category; record and log what changed (setting names and values)."""
     flat = {key: value for key, value in values.items() if key != "OAUTH2_PROVIDER"}
     flat.update(values.get("OAUTH2_PROVIDER", {}))

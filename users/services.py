@@ -4,14 +4,21 @@ A deactivation is announced (`signals.user_deactivated`) in its own transaction;
 tokens app revokes the user's credentials in answer, so both commit or neither does.
 """
 
+from typing import Any, TypeAlias
+
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 
 from activity import recorder
 
 from .models import Membership, Organization, User, username_key
 from .roles import Role
 from .signals import user_deactivated
+
+# Who performs a write, as the activity stream records it: the requester (request.user, which
+# may be anonymous) or None for the system itself (a command such as bootstrap_admin).
+Actor: TypeAlias = User | AnonymousUser | None
 
 USER_AUDITED_FIELDS = (
     "username",
@@ -37,7 +44,7 @@ def external_password_refusal(provider: str) -> str:
     )
 
 
-def _save_unique(obj, *, field: str, message: str, same: dict | None = None) -> None:
+def _save_unique(obj: models.Model, *, field: str, message: str, same: dict[str, Any] | None = None) -> None:
     """Save `obj`; a unique `field` already taken, also by a concurrent write that won, is a 400 naming it.
 
     The serializer's uniqueness check runs before the write, outside its transaction, so two
@@ -62,14 +69,15 @@ def _save_username(user: User) -> None:
     _save_unique(user, field="username", message=USERNAME_TAKEN, same={"username_key": username_key(user.username)})
 
 
-def _check_password_change(*, actor, user: User, current_password: str | None) -> None:
+def _check_password_change(*, actor: Actor, user: User, current_password: str | None) -> None:
     """Refuse a new password for an external account, or for one's own account without the current one.
 
     Whether the request may change the password at all (never one's own with a token) is
     decided before, by UserAccess.can_change.
     """
     if user.is_external:
-        raise ValidationError({"password": [external_password_refusal(user.external_account)]})
+        # is_external means external_account is set; the `or ""` is for the type checker only.
+        raise ValidationError({"password": [external_password_refusal(user.external_account or "")]})
     if actor is not None and actor.pk == user.pk:
         if not current_password:
             raise ValidationError({"current_password": [CURRENT_PASSWORD_MISSING]})
@@ -78,10 +86,10 @@ def _check_password_change(*, actor, user: User, current_password: str | None) -
 
 
 @transaction.atomic
-def user_create(*, actor, password: str | None = None, **fields) -> User:
+def user_create(*, actor: Actor, password: str | None = None, **fields: Any) -> User:
     user = User(**fields)
-    if password and user.is_external:
-        raise ValidationError({"password": [external_password_refusal(user.external_account)]})
+    if password and user.is_external:  # so external_account is set (see _check_password_change)
+        raise ValidationError({"password": [external_password_refusal(user.external_account or "")]})
     if password:
         user.set_password(password)
     else:
@@ -98,7 +106,7 @@ def user_create(*, actor, password: str | None = None, **fields) -> User:
 
 
 @transaction.atomic
-def user_update(*, actor, user: User, data: dict, current_password: str | None = None) -> User:
+def user_update(*, actor: Actor, user: User, data: dict[str, Any], current_password: str | None = None) -> User:
     """Change `user`. A new password for one's own account needs `current_password`; see UserAccess."""
     # The row is locked first (the lock order of tokens/locks.py) and `is_active` read from
     # it: whatever mints a token locks the same row, so it either commits before this
@@ -128,13 +136,13 @@ def user_update(*, actor, user: User, data: dict, current_password: str | None =
 
 
 @transaction.atomic
-def user_delete(*, actor, user: User) -> None:
+def user_delete(*, actor: Actor, user: User) -> None:
     recorder.record(actor=actor, operation="delete", obj=user, changes={"username": user.username})
     user.delete()
 
 
 @transaction.atomic
-def organization_create(*, actor, **fields) -> Organization:
+def organization_create(*, actor: Actor, **fields: Any) -> Organization:
     organization = Organization(**fields)
     _save_unique(organization, field="name", message=ORGANIZATION_NAME_TAKEN)
     recorder.record(
@@ -148,7 +156,7 @@ def organization_create(*, actor, **fields) -> Organization:
 
 
 @transaction.atomic
-def organization_update(*, actor, organization: Organization, data: dict) -> Organization:
+def organization_update(*, actor: Actor, organization: Organization, data: dict[str, Any]) -> Organization:
     with recorder.recording_update(
         actor=actor,
         obj=organization,
@@ -162,7 +170,7 @@ def organization_update(*, actor, organization: Organization, data: dict) -> Org
 
 
 @transaction.atomic
-def organization_delete(*, actor, organization: Organization) -> None:
+def organization_delete(*, actor: Actor, organization: Organization) -> None:
     recorder.record(
         actor=actor,
         operation="delete",
@@ -173,7 +181,7 @@ def organization_delete(*, actor, organization: Organization) -> None:
 
 
 @transaction.atomic
-def membership_grant(*, actor, organization: Organization, user: User, role: Role) -> bool:
+def membership_grant(*, actor: Actor, organization: Organization, user: User, role: Role) -> bool:
     """Give `user` `role` in `organization`; False when they already held it."""
     # Two concurrent grants of one role: the unique constraint refuses the second insert (in a
     # savepoint), and get_or_create then finds the first one's row, so the loser is a no-op.
@@ -191,7 +199,7 @@ def membership_grant(*, actor, organization: Organization, user: User, role: Rol
 
 
 @transaction.atomic
-def membership_revoke(*, actor, organization: Organization, user: User, role: Role) -> bool:
+def membership_revoke(*, actor: Actor, organization: Organization, user: User, role: Role) -> bool:
     """Take `role` in `organization` away from `user`; False when they did not hold it."""
     deleted, _ = Membership.objects.filter(organization=organization, user=user, role=role).delete()
     if deleted:
