@@ -44,14 +44,10 @@ def hold(monkeypatch, method_name):
     return reached, release
 
 
-def test_a_refresh_does_not_undo_an_admins_narrowing_committed_before_it_mints(monkeypatch, org, org_admin, client_for):
-    """An org admin narrows a member's token to `read`; a refresh validated just before mints `write` anyway.
+def _refresh_while_an_admin_narrows(monkeypatch, org, org_admin, client_for):
+    """A member's `write` token is refreshed; its validation done, the org admin narrows the token to `read`.
 
-    POST /api/o/token/ grant_type=refresh_token is validated (the original scope, `write`, is
-    read then), the admin's PATCH /api/v2/tokens/{id}/ {"scope": "read"} commits (200), and the
-    refresh then mints its successor with the scope read at validation: the narrowing the
-    admin was told succeeded is gone. The refresh must re-read the scope of the token it
-    replaces under its lock (or fail), so that no live token of the member has `write`.
+    Returns (member, application, refresh response, narrowing response).
     """
     member = factories.user("member", member_of=[org])
     app, secret = app_with_secret(org, authorization_grant_type="password")
@@ -71,6 +67,19 @@ def test_a_refresh_does_not_undo_an_admins_narrowing_committed_before_it_mints(m
             release.set()
 
     refreshed, narrowed = run_together([refresh, narrow])
+    return member, app, refreshed, narrowed
+
+
+def test_a_refresh_does_not_undo_an_admins_narrowing_committed_before_it_mints(monkeypatch, org, org_admin, client_for):
+    """An org admin narrows a member's token to `read`; a refresh validated just before mints `write` anyway.
+
+    POST /api/o/token/ grant_type=refresh_token is validated (the original scope, `write`, is
+    read then), the admin's PATCH /api/v2/tokens/{id}/ {"scope": "read"} commits (200), and the
+    refresh then mints its successor with the scope read at validation: the narrowing the
+    admin was told succeeded is gone. The refresh must re-read the scope of the token it
+    replaces under its lock (or fail), so that no live token of the member has `write`.
+    """
+    member, app, refreshed, narrowed = _refresh_while_an_admin_narrows(monkeypatch, org, org_admin, client_for)
 
     assert narrowed.status_code == 200, narrowed.content
     assert narrowed.json()["scope"] == "read"
@@ -128,24 +137,7 @@ def test_an_approval_in_flight_during_a_deactivation_leaves_no_code_for_after_a_
 
 def test_the_refresh_race_leaves_the_successor_usable_for_writes(monkeypatch, org, org_admin, client_for):
     """The consequence of the first test, end to end: the successor's value writes although the admin narrowed it."""
-    member = factories.user("member", member_of=[org])
-    app, secret = app_with_secret(org, authorization_grant_type="password")
-    grant = password_grant(app, secret, member, scope="write").json()
-    token = AccessToken.objects.get(user=member, application=app)
-    admin = client_for(org_admin)
-    reached, release = hold(monkeypatch, "save_bearer_token")
-
-    def refresh():
-        return refresh_grant(app, secret, grant["refresh_token"])
-
-    def narrow():
-        assert reached.wait(30)
-        try:
-            return admin.patch(f"/api/v2/tokens/{token.pk}/", {"scope": "read"}, format="json")
-        finally:
-            release.set()
-
-    refreshed, narrowed = run_together([refresh, narrow])
+    member, app, refreshed, narrowed = _refresh_while_an_admin_narrows(monkeypatch, org, org_admin, client_for)
     assert narrowed.status_code == 200
     if refreshed.status_code != 200:
         return
