@@ -8,31 +8,15 @@ from django.db import connections
 from django.test import Client
 
 from tests import factories
-from tests.support.oauth import FORM, app_with_secret, pkce_pair, post_form, query_of
+from tests.support.oauth import CALLBACK, FORM, app_with_secret, give_consent, pkce_pair, query_of, signed_in
 from tokens.models import AccessToken, Grant, RefreshToken
 
-CALLBACK = "https://client.example/cb"
 PARALLEL = 8
 
 
 def _code_for(app, user):
     verifier, challenge = pkce_pair()
-    browser = Client()
-    browser.force_login(user)
-    consent = post_form(
-        "/api/o/authorize/",
-        {
-            "client_id": app.client_id,
-            "redirect_uri": CALLBACK,
-            "response_type": "code",
-            "state": "s",
-            "code_challenge": challenge,
-            "code_challenge_method": "S256",
-            "scope": "read write",
-            "allow": "Authorize",
-        },
-        client=browser,
-    )
+    consent = give_consent(signed_in(user), app, challenge)
     assert consent.status_code == 302, consent.content
     return query_of(consent["Location"])["code"], verifier
 
