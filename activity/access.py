@@ -20,10 +20,14 @@ class ActivityEntryAccess(BaseAccess):
       registers, for each of its object types, the organization permission that reads
       entries about it (applications: seeing applications; tokens: seeing application
       tokens; users and organizations: any role in the organization).
+    - A token bound to an organization reaches the entries about that organization's objects only.
     """
 
     model = ActivityEntry
     select_related = ("actor",)
+
+    def bound(self, queryset, organization_id):
+        return queryset.filter(organization_id=organization_id)
 
     def visible(self):
         entries = ActivityEntry.objects.all()

@@ -19,10 +19,21 @@ class ApplicationAccess(BaseAccess):
       (`is_resource_server`, which lets it introspect tokens issued to others) or unmarks
       it; anyone else who sends a value other than the current one is refused, naming the
       field, whichever way the application is created or changed.
+    - A token bound to an organization reaches that organization's applications, and
+      creates applications in it only.
     """
 
     model = Application
     select_related = ("organization",)
+
+    def bound(self, queryset, organization_id):
+        return queryset.filter(organization_id=organization_id)
+
+    def binding_denial(self, action, obj, data, organization_id):
+        organization = (data or {}).get("organization")
+        if action == "add" and organization is not None and organization.pk != organization_id:
+            return "A token bound to an organization creates applications in that organization only."
+        return None
 
     def visible(self):
         applications = Application.objects.all()

@@ -22,8 +22,8 @@ class AccessTokenAccess(BaseAccess):
     - A system administrator sees, changes and deletes every token.
     - A system auditor sees every token and changes or deletes only their own.
     - An admin of an organization sees, changes and deletes every token of the applications
-      of that organization; an auditor of the organization sees them. Neither sees the
-      members' personal access tokens.
+      of that organization and every token bound to it; an auditor of the organization sees
+      them. Neither sees the members' personal access tokens that are not bound to it.
     - Everyone sees, changes and deletes their own tokens.
     - Anyone may create a token for themselves only: a personal access token, or a token of
       an application they can see. Users of an external authentication provider create no
@@ -52,8 +52,13 @@ class AccessTokenAccess(BaseAccess):
     - A system administrator revokes all of a user's tokens at once, personal access tokens
       included. An admin of an organization the user belongs to (in any role) revokes at
       once the user's tokens of the applications of the organizations they administer, and
-      nothing else: never the user's personal access tokens, never tokens of other
-      organizations' applications (`can_revoke_tokens(user)`, `revocable_tokens(user)`).
+      once the user's tokens of the applications of the organizations they administer and
+      the user's tokens bound to those organizations, and nothing else: never the user's
+      unbound personal access tokens, never tokens of other organizations' applications
+      (`can_revoke_tokens(user)`, `revocable_tokens(user)`).
+    - A token bound to an organization O reaches the tokens bound to O, the tokens of O's
+      applications that are bound to no other organization, and its user's own unbound
+      personal access tokens. It creates only tokens bound to O and moves no token out of O.
     """
 
     model = AccessToken
@@ -66,8 +71,27 @@ class AccessTokenAccess(BaseAccess):
             return tokens
         if not self.user.is_authenticated:
             return tokens.none()
-        managed_apps = Q(application__organization_id__in=self.org_ids_query(Perm.VIEW_APPLICATION_TOKENS))
-        return tokens.filter(Q(user_id=self.user.pk) | managed_apps)
+        organizations = self.org_ids_query(Perm.VIEW_APPLICATION_TOKENS)
+        managed = Q(application__organization_id__in=organizations) | Q(organization_id__in=organizations)
+        return tokens.filter(Q(user_id=self.user.pk) | managed)
+
+    def bound(self, queryset, organization_id):
+        unbound = Q(organization__isnull=True)
+        own_pats = Q(application__isnull=True, user_id=self.user.pk)
+        return queryset.filter(
+            Q(organization_id=organization_id) | unbound & (Q(application__organization_id=organization_id) | own_pats)
+        )
+
+    BOUND_CREATE_MESSAGE = "A token bound to an organization can create only tokens bound to the same organization."
+    BOUND_MOVE_MESSAGE = "A token bound to an organization cannot unbind a token or bind it to another organization."
+
+    def binding_denial(self, action, obj, data, organization_id):
+        if data is None or "organization" not in data:
+            return None if action != "add" or data is None else self.BOUND_CREATE_MESSAGE
+        organization = data["organization"]
+        if organization is not None and getattr(organization, "pk", organization) == organization_id:
+            return None
+        return self.BOUND_CREATE_MESSAGE if action == "add" else self.BOUND_MOVE_MESSAGE
 
     def visible(self):
         return self.history().filter(revoked_at__isnull=True)
@@ -98,9 +122,10 @@ class AccessTokenAccess(BaseAccess):
             return False
         if obj.user_id == self.user.pk:
             return True
-        return obj.application_id is not None and obj.application.organization_id in self.org_ids(
-            Perm.MANAGE_APPLICATION_TOKENS
-        )
+        managed = self.org_ids(Perm.MANAGE_APPLICATION_TOKENS)
+        if obj.organization_id is not None and obj.organization_id in managed:
+            return True
+        return obj.application_id is not None and obj.application.organization_id in managed
 
     def can_change(self, obj=None, data=None):
         if not self._manages(obj):
@@ -146,9 +171,19 @@ class AccessTokenAccess(BaseAccess):
     def revocable_tokens(self, obj, model=None):
         """The tokens of user `obj` (access tokens, or rows of `model`) the user may revoke at once."""
         model = model or AccessToken
+        # Refresh tokens are bound through the access token they belong to.
+        via = "" if model is AccessToken else "access_token__"
         tokens = model.objects.filter(user_id=obj.pk)
-        if self.is_superuser:
-            return tokens
         if not self._revokes_tokens_of(obj):
             return tokens.none()
-        return tokens.filter(application__organization_id__in=self.org_ids(Perm.MANAGE_APPLICATION_TOKENS))
+        if not self.is_superuser:
+            managed = self.org_ids(Perm.MANAGE_APPLICATION_TOKENS)
+            bound_to_managed = Q(**{f"{via}organization_id__in": managed})
+            tokens = tokens.filter(Q(application__organization_id__in=managed) | bound_to_managed)
+        bound = self.actor.bound_organization_id
+        if bound is not None:
+            # As `bound()`: bound to the organization, or of its applications and bound to none.
+            unbound = Q(**{f"{via}organization__isnull": True})
+            of_bound = Q(**{f"{via}organization_id": bound}) | unbound & Q(application__organization_id=bound)
+            tokens = tokens.filter(of_bound)
+        return tokens

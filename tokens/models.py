@@ -4,6 +4,8 @@ Token values are never stored: django-oauth-toolkit keeps only their SHA-256 dig
 (`token_checksum`) because COMPLIANT_BCP_RFC9700_TOKEN_STORAGE is on.
 """
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -48,6 +50,14 @@ class AccessToken(AbstractAccessToken):
     """An access token. A personal access token (PAT) has no application."""
 
     description = models.CharField(max_length=512, blank=True, default="")
+    # The stable public name of the token, the lifecycle API's `authorizationId`; never a secret.
+    authorization_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # A token bound to an organization reaches only that organization's objects (the access
+    # core applies it to every policy); null: unbound. Deleting the organization deletes
+    # the tokens bound to it rather than unbinding (widening) them.
+    organization = models.ForeignKey(
+        "users.Organization", null=True, blank=True, on_delete=models.CASCADE, related_name="bound_tokens"
+    )
     token_hint = models.CharField(
         max_length=8, blank=True, default="", help_text="The last characters of the value, to recognise it."
     )
@@ -106,6 +116,29 @@ class AccessToken(AbstractAccessToken):
         if updated:
             self.revoked_at, self.revoked_by, self.updated = now, by, now
         return bool(updated)
+
+
+class OrganizationTokenPolicy(models.Model):
+    """An organization's rules for the personal access tokens of its members (tokens/policy.py applies them).
+
+    No row: no rules beyond the system's. `exempt_users` are not held to these rules.
+    """
+
+    organization = models.OneToOneField("users.Organization", on_delete=models.CASCADE, related_name="token_policy")
+    max_pat_lifetime_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The longest a member's PAT may live, in days; null: no limit of its own."
+    )
+    restrict_global_pats = models.BooleanField(
+        default=False, help_text="Members may not create PATs that are bound to no organization."
+    )
+    restrict_full_scope_pats = models.BooleanField(
+        default=False, help_text="Members may not create write-scoped PATs bound to this organization or to none."
+    )
+    exempt_users = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    modified = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"token policy of organization {self.organization_id}"
 
 
 class RefreshToken(AbstractRefreshToken):

@@ -5,6 +5,11 @@ serializers (through tokens/access.py and the services), the /api/o/ validator, 
 management commands and rotation. Views and serializers choose no defaults: the services
 apply `default_expiry` when no `expires` is given.
 
+Organizations add rules of their own for their members' personal access tokens
+(`OrganizationTokenPolicy`: a maximum lifetime, no unbound PATs, no write-scoped PATs);
+`organization_violation` applies them wherever a PAT is created, renewed, rotated, widened
+or rebound, and `default_expiry` never picks a lifetime they refuse.
+
 Lifetimes come from the runtime settings. A personal access token gets
 PAT_DEFAULT_LIFETIME_SECONDS when no `expires` is given (null: ACCESS_TOKEN_EXPIRE_SECONDS),
 never more than PAT_MAX_LIFETIME_SECONDS (null: unlimited). An application token lives
@@ -12,6 +17,8 @@ ACCESS_TOKEN_EXPIRE_SECONDS, the lifetime its OAuth2 flow gives it, and may be g
 shorter one or renewed up to that again.
 """
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AnonymousUser
@@ -21,7 +28,7 @@ from config import runtime
 from tokensvc.access.scopes import READ, WRITE
 from users.models import User
 
-from .models import AccessToken
+from .models import AccessToken, OrganizationTokenPolicy
 
 # The scope of a token created without one.
 DEFAULT_SCOPE = WRITE
@@ -59,9 +66,15 @@ def default_lifetime(*, personal: bool) -> int:
     return default
 
 
-def default_expiry(*, personal: bool) -> datetime:
+def default_expiry(*, personal: bool, user: User | None = None, organization_id: int | None = None) -> datetime:
+    """When a new token of that kind expires if nobody chose; for a PAT of `user`, within their organizations' rules."""
     # The runtime settings, so a change made through the API applies to the next token.
-    return timezone.now() + timedelta(seconds=default_lifetime(personal=personal))
+    seconds = default_lifetime(personal=personal)
+    if personal and user is not None:
+        for rule in organization_rules(user, organization_id):
+            if rule.max_pat_lifetime_days is not None:
+                seconds = min(seconds, rule.max_pat_lifetime_days * DAY)
+    return timezone.now() + timedelta(seconds=seconds)
 
 
 def expiry_problem(expires: datetime, *, personal: bool) -> str | None:
@@ -163,3 +176,85 @@ def widening_denial(
         return WIDEN_OTHERS_MESSAGE
     # A wider scope mints rights as surely as a new token does: the rules of minting apply.
     return mint_denial(user, credential, token, "widen")
+
+
+# Organizations' rules for personal access tokens ----------------------------------------------
+
+DAY = 24 * 60 * 60
+
+LIFESPAN_VIOLATION = "patLifespanPolicyViolation"
+GLOBAL_VIOLATION = "globalPatPolicyViolation"
+FULL_SCOPE_VIOLATION = "fullScopePatPolicyViolation"
+
+
+@dataclass(frozen=True)
+class PolicyViolation(Exception):
+    """A PAT that an organization's token policy refuses: which rule (`code`), why, and the field at fault.
+
+    The lifetime rule is bad input (`expires`: choose an earlier date); the others refuse the
+    kind of token itself.
+    """
+
+    code: str
+    message: str
+    field: str
+
+    def __str__(self) -> str:
+        return self.message
+
+    @property
+    def is_bad_input(self) -> bool:
+        return self.code == LIFESPAN_VIOLATION
+
+
+def organization_rules(user: User, organization_id: int | None) -> list[OrganizationTokenPolicy]:
+    """The organization policies a PAT of `user` must satisfy, by organization name.
+
+    Bound to an organization: that organization's policy. Bound to none: the policy of every
+    organization where the user holds a role. A user named in a policy's `exempt_users` is
+    not held to it.
+    """
+    rules = OrganizationTokenPolicy.objects.select_related("organization").exclude(exempt_users=user)
+    if organization_id is not None:
+        rules = rules.filter(organization_id=organization_id)
+    else:
+        rules = rules.filter(organization__memberships__user=user).distinct()
+    return list(rules.order_by("organization__name"))
+
+
+def organization_violation(
+    *,
+    user: User,
+    organization_id: int | None,
+    scope: str,
+    expires: datetime,
+    rules: Iterable[OrganizationTokenPolicy] | None = None,
+) -> PolicyViolation | None:
+    """The first organization rule that a PAT of `user` with this binding, scope and expiry breaks, or None."""
+    now = timezone.now()
+    for rule in organization_rules(user, organization_id) if rules is None else rules:
+        name = rule.organization.name
+        if organization_id is None and rule.restrict_global_pats:
+            return PolicyViolation(
+                GLOBAL_VIOLATION,
+                f"Organization '{name}' does not allow personal access tokens that are bound to no organization "
+                "(restrict_global_pats): bind the token to an organization.",
+                "organization",
+            )
+        if rule.restrict_full_scope_pats and WRITE in scope_rights(scope):
+            return PolicyViolation(
+                FULL_SCOPE_VIOLATION,
+                f"Organization '{name}' does not allow personal access tokens with write scope "
+                "(restrict_full_scope_pats): choose the read scope.",
+                "scope",
+            )
+        days = rule.max_pat_lifetime_days
+        if days is not None and expires > now + timedelta(days=days):
+            latest = (now + timedelta(days=days)).isoformat(timespec="seconds")
+            return PolicyViolation(
+                LIFESPAN_VIOLATION,
+                f"Organization '{name}' allows personal access tokens to live at most {days} day(s) "
+                f"(max_pat_lifetime_days): choose an expiry no later than {latest}.",
+                "expires",
+            )
+    return None

@@ -36,7 +36,7 @@ from applications.models import Application
 from tokensvc import tokenformat
 from tokensvc.transactions import retrying
 from tokensvc.types import type_name
-from users.models import User
+from users.models import Organization, User
 
 from . import policy
 from .locks import InactiveUser, lock_active_user, lock_user, lock_users
@@ -46,9 +46,9 @@ from .models import AccessToken, Grant, IssuedVia, RefreshToken
 # /api/o/ endpoints) or None for the system itself (commands, the toolkit's own revocations).
 Actor: TypeAlias = User | AnonymousUser | None
 
-TOKEN_AUDITED_FIELDS = ("description", "scope", "expires")
+TOKEN_AUDITED_FIELDS = ("description", "scope", "expires", "organization")
 # What a token's owner (or its manager) may change after creation.
-TOKEN_EDITABLE_FIELDS = ("description", "scope", "expires")
+TOKEN_EDITABLE_FIELDS = ("description", "scope", "expires", "organization")
 
 
 @dataclass
@@ -61,8 +61,22 @@ class IssuedToken:
 
 
 def _organization_id(token: AccessToken) -> int | None:
+    """The organization whose activity stream records the token: its binding, else its application's."""
+    if token.organization_id is not None:
+        return token.organization_id
     application = token.application
     return application.organization_id if application is not None else None
+
+
+def _enforce_organization_rules(token: AccessToken) -> None:
+    """Raise the organizations' PolicyViolation for a PAT in the state it is about to be saved in."""
+    if token.application_id is not None or token.user is None:
+        return
+    violation = policy.organization_violation(
+        user=token.user, organization_id=token.organization_id, scope=token.scope, expires=token.expires
+    )
+    if violation is not None:
+        raise violation
 
 
 @transaction.atomic
@@ -77,10 +91,13 @@ def token_issue(
     rotated_from: AccessToken | None = None,
     token_family: uuid.UUID | None = None,
     issued_via: str = IssuedVia.API,
+    organization: Organization | None = None,
 ) -> IssuedToken:
     """Mint an access token (a PAT when `application` is None; an application token gets a refresh token).
 
-    Without `expires` the token gets the policy's default lifetime for its kind.
+    Without `expires` the token gets the policy's default lifetime for its kind. A token
+    bound to `organization` reaches only that organization's objects; a PAT must satisfy its
+    organizations' token policy (policy.PolicyViolation otherwise).
 
     The refresh token starts a token family (or joins `token_family`), so that replaying a
     used refresh token revokes everything descended from it. A rotation starts a new family
@@ -92,16 +109,20 @@ def token_issue(
     """
     lock_active_user(user.pk)
     value = tokenformat.generate(tokenformat.ACCESS if application else tokenformat.PERSONAL)
+    organization_id = organization.pk if organization is not None else None
     token = AccessToken(
         user=user,
         application=application,
+        organization=organization,
         scope=scope,
         description=description,
-        expires=expires or policy.default_expiry(personal=application is None),
+        expires=expires
+        or policy.default_expiry(personal=application is None, user=user, organization_id=organization_id),
         token_hint=tokenformat.hint(value),
         rotated_from=rotated_from,
         issued_via=issued_via,
     )
+    _enforce_organization_rules(token)
     set_token_value(token, value)
     token.save()
     refresh_value = None
@@ -112,7 +133,7 @@ def token_issue(
         )
         set_token_value(refresh, refresh_value)
         refresh.save()
-    changes = recorder.snapshot(token, TOKEN_AUDITED_FIELDS + ("application", "user"))
+    changes = recorder.snapshot(token, TOKEN_AUDITED_FIELDS + ("application", "user", "authorization_id"))
     if rotated_from is not None:
         changes["rotated_from"] = rotated_from.pk
     recorder.record(
@@ -136,7 +157,11 @@ class TokenChanged(Exception):
 
 @transaction.atomic
 def token_update(*, actor: Actor, token: AccessToken, data: dict[str, Any]) -> AccessToken:
-    """Change the editable fields of a token (description, scope, expires); record what changed.
+    """Change the editable fields of a token (description, scope, expires, organization); record what changed.
+
+    A renewal, a wider scope or a new binding of a PAT must satisfy its organizations' token
+    policy as the token will be (policy.PolicyViolation otherwise); a mere description does
+    not, so tokens made before a policy keep working until their next renewal.
 
     `token` is the instance the access policy judged. Its row is locked and compared with it:
     if another request revoked the token meanwhile, TokenRevoked; if it changed the scope,
@@ -157,8 +182,13 @@ def token_update(*, actor: Actor, token: AccessToken, data: dict[str, Any]) -> A
         organization_id=_organization_id(token),
         subject_user_id=token.user_id,
     ):
+        renews = "expires" in editable and editable["expires"] != token.expires
+        widens = "scope" in editable and policy.widens_scope(token.scope, editable["scope"])
+        rebinds = "organization" in editable and getattr(editable["organization"], "pk", None) != token.organization_id
         for name, value in editable.items():
             setattr(token, name, value)
+        if renews or widens or rebinds:
+            _enforce_organization_rules(token)
         if editable:
             token.save(update_fields=[*editable, "updated"])
     return token
@@ -228,6 +258,7 @@ def token_rotate(*, actor: Actor, token: AccessToken, expires: datetime | None =
         expires=expires,
         rotated_from=current,
         issued_via=current.issued_via,
+        organization=current.organization,
     )
     token.revoked_at, token.revoked_by = current.revoked_at, current.revoked_by
     return issued

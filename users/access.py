@@ -51,9 +51,15 @@ class UserAccess(BaseAccess):
     - Only a system administrator grants or removes `is_superuser` / `is_system_auditor`.
     - Who may revoke a user's tokens at once is a rule of the tokens' policy
       (`AccessTokenAccess.can_revoke_tokens`).
+    - A token bound to an organization reaches the organization's members (any role) and
+      its own user, and creates no user.
     """
 
     model = User
+
+    def bound(self, queryset, organization_id):
+        members = Membership.objects.filter(organization_id=organization_id).values("user_id")
+        return queryset.filter(Q(pk=self.user.pk) | Q(pk__in=members))
 
     def visible(self):
         users = User.objects.all()
@@ -102,9 +108,13 @@ class OrganizationAccess(BaseAccess):
       members, admins and auditors: they may give any user (named by id) a role in it, and
       take it away. An admin counts as a member, so removing someone from the members also
       removes their admin role.
+    - A token bound to an organization reaches that organization only, and creates none.
     """
 
     model = Organization
+
+    def bound(self, queryset, organization_id):
+        return queryset.filter(pk=organization_id)
 
     def visible(self):
         organizations = Organization.objects.all()

@@ -1,6 +1,7 @@
 """Users, organizations and the role a user holds in an organization."""
 
 import unicodedata
+import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -74,6 +75,9 @@ class User(AbstractUser):
 
 class Organization(models.Model):
     name = models.CharField(max_length=512, unique=True)
+    # How other systems name the organization without its (changeable) name: the
+    # lifecycle API's `targetAccounts` of a token bound to it.
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     description = models.TextField(blank=True, default="")
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)

@@ -4,6 +4,13 @@ A policy answers for one actor: `visible()` is the queryset they may see, and
 `can_<action>(obj, data)` returns a `Decision`. `check()` applies the token scope mask first
 and then asks the policy, so every caller (the API's permission class, its base views,
 `user_capabilities`, a plain Django view, a command) gets the same answer.
+
+A token bound to an organization reaches only that organization's objects. That is applied
+here, once, for every policy: `visible()` narrows each policy's queryset with the policy's
+`bound()`, so what a bound token may not reach is missing (404) everywhere the API looks
+objects up, lists, details and ids in request bodies alike; and `check()` asks the policy's
+`binding_denial()` before the policy itself, which by default refuses creating anything
+(a new object is not yet the organization's unless the policy says how it is).
 """
 
 from __future__ import annotations
@@ -64,6 +71,8 @@ class Decision:
 
 ALLOW = Decision(True)
 
+BOUND_ADD_MESSAGE = "A token bound to an organization cannot create this; use a token that is not bound."
+
 
 # Where an actor is kept on its request (HttpRequest and DRF's Request declare no such attribute).
 _REQUEST_ACTOR = "_access_actor"
@@ -86,6 +95,12 @@ class Actor:
 
     def __repr__(self) -> str:
         return f"<Actor {self.user!r} via {'token' if self.credential is not None else 'no token'}>"
+
+    @property
+    def bound_organization_id(self) -> int | None:
+        """The organization the credential is bound to, or None: read from the token row, no query."""
+        organization_id: int | None = getattr(self.credential, "organization_id", None)
+        return organization_id
 
     @classmethod
     def of(cls, value: Actor | RequestLike) -> Actor:
@@ -162,8 +177,36 @@ class BaseAccess:
         """What the actor may know of, revoked tombstones included; models without tombstones: `visible()`."""
         return self.visible()
 
+    def reachable(self, *, include_revoked: bool = False) -> QuerySet[Any, Any]:
+        """`visible()` (or `history()`) narrowed to the organization the actor's token is bound to, if any."""
+        queryset = self.history() if include_revoked else self.visible()
+        organization_id = self.actor.bound_organization_id
+        if organization_id is not None:
+            queryset = self.bound(queryset, organization_id)
+        return queryset
+
+    # Organization-bound tokens: every policy says what of its model belongs to an organization.
+
+    def bound(self, queryset: QuerySet[Any, Any], organization_id: int) -> QuerySet[Any, Any]:
+        """Of `queryset`, what a token bound to the organization `organization_id` may reach.
+
+        Every policy states it; a policy that does not is a configuration error, never an open door.
+        """
+        raise ImproperlyConfigured(f"{type(self).__name__} does not say what a token bound to an organization reaches.")
+
+    def binding_denial(self, action: str, obj: Model | None, data: Any, organization_id: int) -> str | None:
+        """Why a token bound to `organization_id` may not perform `action`, or None.
+
+        Objects reach a check from `reachable()`, so acting on them is left to the policy.
+        Creating is refused unless the policy overrides this and says how the new object
+        belongs to the organization.
+        """
+        if action == "add":
+            return BOUND_ADD_MESSAGE
+        return None
+
     def can_view(self, obj: Model | None = None, data: Any = None) -> Decision:
-        return Decision.when(obj is None or self.visible().filter(pk=obj.pk).exists())
+        return Decision.when(obj is None or self.reachable().filter(pk=obj.pk).exists())
 
     def can_add(self, obj: Model | None = None, data: Any = None) -> Decision:
         return Decision.deny()
@@ -208,6 +251,10 @@ def check(
     method = getattr(policy, f"can_{action}", None)
     if method is None:
         raise ImproperlyConfigured(f"{type(policy).__name__} does not define can_{action}().")
+    if actor.bound_organization_id is not None:
+        reason = policy.binding_denial(action, obj, data, actor.bound_organization_id)
+        if reason:
+            return Decision.deny(reason)
     decision = method(obj, data)
     if not isinstance(decision, Decision):
         raise ImproperlyConfigured(
@@ -219,10 +266,11 @@ def check(
 def visible(actor: Actor | RequestLike, model: type[Model], *, include_revoked: bool = False) -> QuerySet[Any, Any]:
     """What the actor (or request) may see of `model`, with the policy's declared joins, as one lazy query.
 
-    With `include_revoked`, the policy's `history()`: revoked tombstones it still shows.
+    With `include_revoked`, the policy's `history()`: revoked tombstones it still shows. A token
+    bound to an organization sees only what the policy's `bound()` keeps.
     """
     policy = policy_for(actor, model)
-    queryset = policy.history() if include_revoked else policy.visible()
+    queryset = policy.reachable(include_revoked=include_revoked)
     if policy.select_related:
         queryset = queryset.select_related(*policy.select_related)
     if policy.prefetch_related:
