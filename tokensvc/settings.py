@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "applications",
     "tokens",
     "oauth",
+    "pats",
 ]
 
 MIDDLEWARE = [

@@ -26,6 +26,8 @@ urlpatterns = [
         name="oauth_authorization_server_metadata",
     ),
     path("api/", include("rest_framework.urls")),
+    # The PAT lifecycle dialect, below an organization's name (last: any first segment matches).
+    path("", include("pats.urls")),
 ]
 
 # What Django answers itself (a body or field count over its limits, an unknown path, a
