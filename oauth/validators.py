@@ -231,9 +231,17 @@ class Validator(OAuth2Validator):
             raise errors.InvalidGrantError(
                 description="The refresh token has already been used or revoked.", request=request
             )
-        if isinstance(rt, RefreshToken) and rt.access_token is not None:
-            # A refreshed token was obtained the way its predecessor was.
+        if isinstance(rt, RefreshToken):
+            if rt.access_token is None:
+                # Without its access token the binding the successor must keep is unknown:
+                # refuse rather than mint an unbound (wider) token. A live refresh token keeps
+                # its access token (revocation tombstones it, cleanup_tokens keeps it).
+                raise errors.InvalidGrantError(
+                    description="The refresh token no longer has an access token to renew.", request=request
+                )
+            # A refreshed token was obtained the way its predecessor was, bound where it was.
             request.inherited_issued_via = rt.access_token.issued_via
+            request.inherited_organization_id = rt.access_token.organization_id
         return super()._save_bearer_token(token, request, *args, **kwargs)
 
     def _create_access_token(self, expires, request, token, source_refresh_token=None):
@@ -248,6 +256,7 @@ class Validator(OAuth2Validator):
             token_hint=tokenformat.hint(value),
             issued_via=GRANT_ISSUANCE.get(request.grant_type)
             or getattr(request, "inherited_issued_via", IssuedVia.API),
+            organization_id=getattr(request, "inherited_organization_id", None),
         )
         self._set_token_value(access_token, value)
         access_token.save()
@@ -256,7 +265,7 @@ class Validator(OAuth2Validator):
             operation="create",
             obj=access_token,
             changes=recorder.snapshot(access_token, TOKEN_AUDITED_FIELDS + ("application", "user")),
-            organization_id=request.client.organization_id,
+            organization_id=access_token.organization_id or request.client.organization_id,
             subject_user_id=request.user.pk,
         )
         return access_token
