@@ -58,11 +58,19 @@ class AccessTokenAccess(BaseAccess):
       (`can_revoke_tokens(user)`, `revocable_tokens(user)`).
     - A token bound to an organization O reaches the tokens bound to O, the tokens of O's
       applications that are bound to no other organization, and its user's own unbound
-      personal access tokens. It creates only tokens bound to O and moves no token out of O.
+      personal access tokens. It creates only tokens bound to O and moves no token out of O
+      (binding one of those unbound tokens to O, or restating a binding, is no move).
+    - A token is bound (`organization`) only to an organization where its owner holds a role,
+      a system administrator's to any. Whoever manages a token may bind it while it is bound
+      to none, which narrows it; unbinding it or binding it to another organization widens
+      it, so it belongs to the owner or a system administrator, under the rules of minting.
+      An organization admin who manages a member's token never unbinds it.
+    - The organizations' token policies (lifetime, unbound and write-scoped PATs) are judged
+      by the services on the token as it will be saved (tokens/policy.py).
     """
 
     model = AccessToken
-    select_related = ("user", "application", "revoked_by", "rotated_from")
+    select_related = ("user", "application", "organization", "revoked_by", "rotated_from")
 
     def history(self):
         """The tokens the user may know of, revoked tombstones included (`?status=revoked|all`)."""
@@ -89,8 +97,11 @@ class AccessTokenAccess(BaseAccess):
         if data is None or "organization" not in data:
             return None if action != "add" or data is None else self.BOUND_CREATE_MESSAGE
         organization = data["organization"]
-        if organization is not None and getattr(organization, "pk", organization) == organization_id:
+        wanted = getattr(organization, "pk", organization)
+        if wanted is not None and wanted == organization_id:
             return None
+        if action != "add" and obj is not None and wanted == getattr(obj, "organization_id", None):
+            return None  # restating the token's binding (a PUT of what was read) moves nothing
         return self.BOUND_CREATE_MESSAGE if action == "add" else self.BOUND_MOVE_MESSAGE
 
     def visible(self):
@@ -104,6 +115,9 @@ class AccessTokenAccess(BaseAccess):
         owner = data.get("user")
         if owner is not None and owner.pk != self.user.pk:
             return Decision.deny(CREATE_FOR_OTHERS_MESSAGE)
+        denial = policy.binding_denial(self.user, data.get("organization"))
+        if denial:
+            return Decision.deny(denial)
         application = data.get("application")
         if application is None:
             return Decision.allow()
@@ -139,6 +153,10 @@ class AccessTokenAccess(BaseAccess):
                 return Decision.deny(denial)
         if "scope" in data:
             denial = policy.widening_denial(self.user, self.credential, obj, data["scope"])
+            if denial:
+                return Decision.deny(denial)
+        if "organization" in data:
+            denial = policy.rebinding_denial(self.user, self.credential, obj, data["organization"])
             if denial:
                 return Decision.deny(denial)
         return Decision.allow()

@@ -1,7 +1,9 @@
 """Thin views for access tokens: top-level, per application and per user.
 
 They choose no defaults: a token created or rotated without `expires` gets the lifetime
-policy's default from the service (tokens/policy.py).
+policy's default from the service (tokens/policy.py). An organization's token policy refusing
+a token (policy.PolicyViolation, raised by the services) is answered here, once for every
+token view: 400 naming `expires` for the lifetime rule, 403 for the others.
 """
 
 from django.db import transaction
@@ -16,7 +18,7 @@ from tokensvc import access
 from tokensvc.api import viewsets
 from users.models import User
 
-from . import services
+from . import policy, services
 from .models import STATUSES, AccessToken
 from .serializers import (
     ApplicationTokenSerializer,
@@ -43,6 +45,11 @@ class TokenViewMixin:
             return self.create_serializer_class
         return self.serializer_class
 
+    def handle_exception(self, exc):
+        if isinstance(exc, policy.PolicyViolation):
+            exc = policy_violation_error(exc)
+        return super().handle_exception(exc)
+
     def create_object(self, data):
         # The owner is always the requester; the policy has refused any other owner already.
         application = data.get("application")
@@ -53,12 +60,28 @@ class TokenViewMixin:
             scope=data["scope"],
             description=data.get("description", ""),
             expires=data.get("expires"),
+            organization=data.get("organization"),
         )
         return shown_once(issued.token, issued)
 
 
+def policy_violation_error(violation: policy.PolicyViolation) -> exceptions.APIException:
+    """The answer to a token an organization's policy refuses: a lifetime is bad input, the rest is forbidden."""
+    if violation.is_bad_input:
+        return exceptions.ValidationError({violation.field: [violation.message]})
+    return exceptions.PermissionDenied(violation.message)
+
+
 class TokenListMixin(TokenViewMixin):
     """`?status=active` (the default), `expired`, `revoked` or `all` on every token list."""
+
+    def creation_precheck_data(self):
+        data = super().creation_precheck_data()
+        bound = access.Actor.of(self.request).bound_organization_id
+        if bound is not None:
+            # Judged before the body is read: with the one binding such a credential may create.
+            data["organization"] = bound
+        return data
 
     def token_status(self) -> str:
         status = self.request.query_params.get("status", "active")
