@@ -4,11 +4,11 @@ from django.db.models import Q
 from oauth2_provider.models import get_application_model
 
 from tokensvc.access import BaseAccess, Decision, check, register
-from users.models import Membership
+from users.models import Membership, Organization
 from users.roles import Perm
 
 from . import policy
-from .models import AccessToken
+from .models import AccessToken, OrganizationTokenPolicy
 from .policy import CREATE_FOR_OTHERS_MESSAGE
 
 
@@ -205,3 +205,47 @@ class AccessTokenAccess(BaseAccess):
             of_bound = Q(**{f"{via}organization_id": bound}) | unbound & Q(application__organization_id=bound)
             tokens = tokens.filter(of_bound)
         return tokens
+
+
+@register
+class OrganizationTokenPolicyAccess(BaseAccess):
+    """Organizations' token policies (/organizations/{id}/token_policy/).
+
+    - Whoever sees an organization reads its token policy: system administrators and system
+      auditors, and the organization's admins, members and auditors. An organization without
+      a policy of its own reads as the defaults.
+    - A system administrator or an admin of the organization (who may change it) changes its
+      policy; nobody else. Nobody creates or deletes a policy as such: the first change
+      creates it, and it goes with its organization.
+    - A token bound to an organization reaches that organization's policy only.
+    """
+
+    model = OrganizationTokenPolicy
+    prefetch_related = ("exempt_users",)
+
+    BOUND_MESSAGE = "A token bound to an organization reaches only that organization's token policy."
+
+    def bound(self, queryset, organization_id):
+        return queryset.filter(organization_id=organization_id)
+
+    def binding_denial(self, action, obj, data, organization_id):
+        if obj is not None and obj.organization_id != organization_id:
+            return self.BOUND_MESSAGE
+        return super().binding_denial(action, obj, data, organization_id)
+
+    def visible(self):
+        policies = OrganizationTokenPolicy.objects.all()
+        if self.sees_everything:
+            return policies
+        if not self.user.is_authenticated:
+            return policies.none()
+        return policies.filter(organization_id__in=self.org_ids_query(Perm.VIEW_ORGANIZATION))
+
+    def can_view(self, obj=None, data=None):
+        # A policy not yet saved (an organization's defaults) has no row: its organization decides.
+        return Decision.when(obj is None or bool(check(self.actor, "view", Organization, obj.organization)))
+
+    def can_change(self, obj=None, data=None):
+        if self.is_superuser:
+            return Decision.allow()
+        return Decision.when(obj is not None and obj.organization_id in self.org_ids(Perm.CHANGE_ORGANIZATION))

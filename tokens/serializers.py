@@ -29,11 +29,11 @@ from rest_framework import serializers
 
 from tokensvc.access.scopes import SCOPE_FORMAT_MESSAGE, is_valid_scope
 from tokensvc.api.relations import VisibleRelatedField
-from tokensvc.api.serializers import SECRET_PLACEHOLDER, BaseSerializer
-from users.models import Organization
+from tokensvc.api.serializers import SECRET_PLACEHOLDER, BaseSerializer, strict_id
+from users.models import Organization, User
 
 from . import policy
-from .models import AccessToken
+from .models import AccessToken, OrganizationTokenPolicy
 
 
 class ScopeField(serializers.Field):
@@ -265,3 +265,71 @@ class TokenRotateSerializer(serializers.Serializer):
         if problem:
             raise serializers.ValidationError(problem)
         return value
+
+
+# A century: longer than any token needs, short enough that an expiry stays a valid date.
+MAX_PAT_LIFETIME_DAYS = 36500
+
+
+class LifetimeDaysField(serializers.IntegerField):
+    """A whole number of days, strictly: a JSON integer or a string of digits, never `true`, `1.5` or `"1.0"`."""
+
+    default_error_messages = {"invalid": "Must be a whole number of days."}
+
+    def to_internal_value(self, data):
+        value = strict_id(data)
+        if value is None:
+            self.fail("invalid")
+        return super().to_internal_value(value)
+
+
+class ExemptUsersField(serializers.ManyRelatedField):
+    """User ids, each looked up among the users the requester can see; an organization without a policy has none."""
+
+    def get_attribute(self, instance):
+        return list(instance.exempt_users.all()) if instance.pk is not None else []
+
+
+class OrganizationTokenPolicySerializer(serializers.ModelSerializer):
+    """An organization's rules for its members' personal access tokens; unknown fields are refused."""
+
+    organization = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The organization.")
+    modified = serializers.DateTimeField(read_only=True, help_text="When the policy last changed; null: never set.")
+    max_pat_lifetime_days = LifetimeDaysField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=MAX_PAT_LIFETIME_DAYS,
+        help_text="The longest a member's PAT may live, in days; null: no limit of the organization's own.",
+    )
+    restrict_global_pats = serializers.BooleanField(
+        required=False, help_text="Members may not create PATs bound to no organization."
+    )
+    restrict_full_scope_pats = serializers.BooleanField(
+        required=False, help_text="Members may not create write-scoped PATs bound to this organization or to none."
+    )
+    exempt_users = ExemptUsersField(
+        child_relation=VisibleRelatedField(model=User),
+        required=False,
+        help_text="Ids of members who are not held to this policy.",
+    )
+
+    class Meta:
+        model = OrganizationTokenPolicy
+        fields = (
+            "organization",
+            "modified",
+            "max_pat_lifetime_days",
+            "restrict_global_pats",
+            "restrict_full_scope_pats",
+            "exempt_users",
+        )
+
+    def to_internal_value(self, data):
+        if hasattr(data, "keys"):
+            unknown = sorted(key for key in data if key not in self.fields and key != "csrfmiddlewaretoken")
+            if unknown:
+                raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
+        elif data is not None:
+            raise serializers.ValidationError({"detail": ["Expected a JSON object."]})
+        return super().to_internal_value(data)

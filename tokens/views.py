@@ -10,19 +10,21 @@ from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
 from oauth2_provider.models import get_application_model
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, generics, serializers, status
 from rest_framework.response import Response
 
 from activity.api.views import ObjectActivityStream
 from tokensvc import access
 from tokensvc.api import viewsets
-from users.models import User
+from tokensvc.api.permissions import enforce
+from users.models import Organization, User
 
-from . import policy, services
-from .models import STATUSES, AccessToken
+from . import org_policy, policy, services
+from .models import STATUSES, AccessToken, OrganizationTokenPolicy
 from .serializers import (
     ApplicationTokenSerializer,
     AuthorizedTokenSerializer,
+    OrganizationTokenPolicySerializer,
     PersonalTokenSerializer,
     TokenCreateSerializer,
     TokenRotateSerializer,
@@ -214,3 +216,43 @@ class TokenActivityStream(ObjectActivityStream):
     def parent_queryset(self):
         # A revoked token's history stays readable to whoever could see the token.
         return access.visible(self.request, AccessToken, include_revoked=True)
+
+
+class OrganizationTokenPolicyDetail(viewsets.ParentMixin, viewsets.AccessMixin, generics.GenericAPIView):
+    """GET shows the token policy of organization {pk} (the defaults while it has none); PUT and PATCH set it.
+
+    Fields left out keep their value, for PUT as for PATCH; the first write creates the policy.
+    """
+
+    access_model = OrganizationTokenPolicy
+    parent_model = Organization
+    serializer_class = OrganizationTokenPolicySerializer
+
+    def filter_for_parent(self, queryset, parent):
+        return queryset.filter(organization=parent)
+
+    def get_object(self):
+        parent = self.get_parent()
+        # Fetched through get_queryset(): visible(), the one place querysets are filtered.
+        rule = self.get_queryset().first() or OrganizationTokenPolicy(organization=parent)
+        self.check_object_permissions(self.request, rule)
+        return rule
+
+    def get(self, request, *args, **kwargs):
+        return Response(self.get_serializer(self.get_object()).data)
+
+    def put(self, request, *args, **kwargs):
+        return self._update(request)
+
+    def patch(self, request, *args, **kwargs):
+        return self._update(request)
+
+    def _update(self, request):
+        rule = self.get_object()
+        serializer = self.get_serializer(rule, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        enforce(request, "change", OrganizationTokenPolicy, obj=rule, data=serializer.validated_data)
+        updated = org_policy.organization_token_policy_update(
+            actor=request.user, organization=rule.organization, values=serializer.validated_data
+        )
+        return Response(self.get_serializer(updated).data)

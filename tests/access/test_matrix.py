@@ -48,6 +48,8 @@ PERSONAS = ("superuser", "system_auditor", "org_admin", "org_member", "org_audit
 #                              a token, and the organization itself; other_org_entry: about other_org
 #   own_entry, own_action_entry   activity entries about the persona (the user concerned) / by the persona
 #   setting                    a runtime setting
+#   org_token_policy, other_org_token_policy   the token policy of org / of other_org
+#   org_default_token_policy   org's policy before it has one (the defaults, not yet saved)
 MATRIX = {
     # OrganizationAccess ---------------------------------------------------------------------
     #                                                       su sa oa om oau ooa pu
@@ -120,6 +122,16 @@ MATRIX = {
     ("AccessTokenAccess", "rotate", "other_org_app_token"): (Y, N, N, N, N, N, N),
     ("AccessTokenAccess", "revoke_tokens", "org_user"):    (Y, N, Y, N, N, N, N),
     ("AccessTokenAccess", "revoke_tokens", "other_org_user"): (Y, N, N, N, N, Y, N),
+    # OrganizationTokenPolicyAccess (change: the maximum lifetime) -------------------------------
+    #                                                       su sa oa om oau ooa pu
+    ("OrganizationTokenPolicyAccess", "view", "org_token_policy"):         (Y, Y, Y, Y, Y, N, N),
+    ("OrganizationTokenPolicyAccess", "view", "org_default_token_policy"): (Y, Y, Y, Y, Y, N, N),
+    ("OrganizationTokenPolicyAccess", "view", "other_org_token_policy"):   (Y, Y, N, N, N, Y, N),
+    ("OrganizationTokenPolicyAccess", "add", "new"):                       (N, N, N, N, N, N, N),
+    ("OrganizationTokenPolicyAccess", "change", "org_token_policy"):       (Y, N, Y, N, N, N, N),
+    ("OrganizationTokenPolicyAccess", "change", "org_default_token_policy"): (Y, N, Y, N, N, N, N),
+    ("OrganizationTokenPolicyAccess", "change", "other_org_token_policy"): (Y, N, N, N, N, Y, N),
+    ("OrganizationTokenPolicyAccess", "delete", "org_token_policy"):       (N, N, N, N, N, N, N),
     # ActivityEntryAccess ------------------------------------------------------------------------
     #                                                       su sa oa om oau ooa pu
     ("ActivityEntryAccess", "view", "own_entry"):          (Y, Y, Y, Y, Y, Y, Y),
@@ -147,6 +159,7 @@ CHANGES = {
     "UserAccess": {"first_name": "Changed"},
     "ApplicationAccess": {"name": "Changed"},
     "AccessTokenAccess": {"description": "Changed"},
+    "OrganizationTokenPolicyAccess": {"max_pat_lifetime_days": 30},
 }
 
 
@@ -247,12 +260,23 @@ class World:
             "org_token_entry": lambda: (self.entry("o_auth2_access_token", organization=self.org), None),
             "org_entry": lambda: (self.entry("organization", organization=self.org), None),
             "other_org_entry": lambda: (self.entry("organization", organization=self.other_org), None),
+            "org_token_policy": lambda: (self.token_policy(self.org), None),
+            "other_org_token_policy": lambda: (self.token_policy(self.other_org), None),
+            "org_default_token_policy": lambda: (
+                self.models["OrganizationTokenPolicyAccess"](organization=self.org),
+                None,
+            ),
             "setting": lambda: (
                 self.models["SettingAccess"].objects.create(key="ACCESS_TOKEN_EXPIRE_SECONDS", value=600),
                 None,
             ),
         }
         return builders[name]()
+
+    def token_policy(self, organization):
+        return self.models["OrganizationTokenPolicyAccess"].objects.create(
+            organization=organization, max_pat_lifetime_days=90
+        )
 
     def _own_revoked_pat(self):
         token = factories.personal_token(self.persona).token
