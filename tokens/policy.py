@@ -245,7 +245,9 @@ GLOBAL_VIOLATION = "globalPatPolicyViolation"
 FULL_SCOPE_VIOLATION = "fullScopePatPolicyViolation"
 
 
-@dataclass(frozen=True)
+# Not frozen: raising sets `__traceback__` (and a context manager it passes through sets it
+# again), which a frozen dataclass refuses. Compared by identity, as exceptions are.
+@dataclass(eq=False)
 class PolicyViolation(Exception):
     """A PAT that an organization's token policy refuses: which rule (`code`), why, and the field at fault.
 
