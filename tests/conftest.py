@@ -80,15 +80,16 @@ def client_for(db):
     """`client_for(user, scope="write")`: an APIClient sending a real bearer PAT of `user`.
 
     `client_for(None)` is anonymous; `client_for(user, auth="basic")` uses HTTP Basic;
-    `client_for(user, auth="session")` logs in a browser session.
+    `client_for(user, auth="session")` logs in a browser session; `client_for(user,
+    organization=org)` sends a PAT bound to `org`.
     """
 
-    def make(user, scope="write", auth="bearer"):
+    def make(user, scope="write", auth="bearer", organization=None):
         client = APIClient()
         if user is None:
             return client
         if auth == "bearer":
-            issued = factories.personal_token(user, scope=scope)
+            issued = factories.personal_token(user, scope=scope, organization=organization)
             client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.value}")
             client.token = issued.token
             client.token_value = issued.value

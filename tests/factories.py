@@ -37,10 +37,12 @@ def user(
     return account
 
 
-def personal_token(owner: User, scope: str = "write", description: str = "", expires=None):
+def personal_token(owner: User, scope: str = "write", description: str = "", expires=None, organization=None):
     from tokens.services import token_issue
 
-    return token_issue(actor=owner, user=owner, scope=scope, description=description, expires=expires)
+    return token_issue(
+        actor=owner, user=owner, scope=scope, description=description, expires=expires, organization=organization
+    )
 
 
 def application(org: Organization, name: str = "App", **fields):

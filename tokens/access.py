@@ -4,11 +4,11 @@ from django.db.models import Q
 from oauth2_provider.models import get_application_model
 
 from tokensvc.access import BaseAccess, Decision, check, register
-from users.models import Membership
+from users.models import Membership, Organization
 from users.roles import Perm
 
 from . import policy
-from .models import AccessToken
+from .models import AccessToken, OrganizationTokenPolicy
 from .policy import CREATE_FOR_OTHERS_MESSAGE
 
 
@@ -58,11 +58,19 @@ class AccessTokenAccess(BaseAccess):
       (`can_revoke_tokens(user)`, `revocable_tokens(user)`).
     - A token bound to an organization O reaches the tokens bound to O, the tokens of O's
       applications that are bound to no other organization, and its user's own unbound
-      personal access tokens. It creates only tokens bound to O and moves no token out of O.
+      personal access tokens. It creates only tokens bound to O and moves no token out of O
+      (binding one of those unbound tokens to O, or restating a binding, is no move).
+    - A token is bound (`organization`) only to an organization where its owner holds a role,
+      a system administrator's to any. Whoever manages a token may bind it while it is bound
+      to none, which narrows it; unbinding it or binding it to another organization widens
+      it, so it belongs to the owner or a system administrator, under the rules of minting.
+      An organization admin who manages a member's token never unbinds it.
+    - The organizations' token policies (lifetime, unbound and write-scoped PATs) are judged
+      by the services on the token as it will be saved (tokens/policy.py).
     """
 
     model = AccessToken
-    select_related = ("user", "application", "revoked_by", "rotated_from")
+    select_related = ("user", "application", "organization", "revoked_by", "rotated_from")
 
     def history(self):
         """The tokens the user may know of, revoked tombstones included (`?status=revoked|all`)."""
@@ -89,8 +97,11 @@ class AccessTokenAccess(BaseAccess):
         if data is None or "organization" not in data:
             return None if action != "add" or data is None else self.BOUND_CREATE_MESSAGE
         organization = data["organization"]
-        if organization is not None and getattr(organization, "pk", organization) == organization_id:
+        wanted = getattr(organization, "pk", organization)
+        if wanted is not None and wanted == organization_id:
             return None
+        if action != "add" and obj is not None and wanted == getattr(obj, "organization_id", None):
+            return None  # restating the token's binding (a PUT of what was read) moves nothing
         return self.BOUND_CREATE_MESSAGE if action == "add" else self.BOUND_MOVE_MESSAGE
 
     def visible(self):
@@ -104,6 +115,9 @@ class AccessTokenAccess(BaseAccess):
         owner = data.get("user")
         if owner is not None and owner.pk != self.user.pk:
             return Decision.deny(CREATE_FOR_OTHERS_MESSAGE)
+        denial = policy.binding_denial(self.user, data.get("organization"))
+        if denial:
+            return Decision.deny(denial)
         application = data.get("application")
         if application is None:
             return Decision.allow()
@@ -139,6 +153,10 @@ class AccessTokenAccess(BaseAccess):
                 return Decision.deny(denial)
         if "scope" in data:
             denial = policy.widening_denial(self.user, self.credential, obj, data["scope"])
+            if denial:
+                return Decision.deny(denial)
+        if "organization" in data:
+            denial = policy.rebinding_denial(self.user, self.credential, obj, data["organization"])
             if denial:
                 return Decision.deny(denial)
         return Decision.allow()
@@ -187,3 +205,47 @@ class AccessTokenAccess(BaseAccess):
             of_bound = Q(**{f"{via}organization_id": bound}) | unbound & Q(application__organization_id=bound)
             tokens = tokens.filter(of_bound)
         return tokens
+
+
+@register
+class OrganizationTokenPolicyAccess(BaseAccess):
+    """Organizations' token policies (/organizations/{id}/token_policy/).
+
+    - Whoever sees an organization reads its token policy: system administrators and system
+      auditors, and the organization's admins, members and auditors. An organization without
+      a policy of its own reads as the defaults.
+    - A system administrator or an admin of the organization (who may change it) changes its
+      policy; nobody else. Nobody creates or deletes a policy as such: the first change
+      creates it, and it goes with its organization.
+    - A token bound to an organization reaches that organization's policy only.
+    """
+
+    model = OrganizationTokenPolicy
+    prefetch_related = ("exempt_users",)
+
+    BOUND_MESSAGE = "A token bound to an organization reaches only that organization's token policy."
+
+    def bound(self, queryset, organization_id):
+        return queryset.filter(organization_id=organization_id)
+
+    def binding_denial(self, action, obj, data, organization_id):
+        if obj is not None and obj.organization_id != organization_id:
+            return self.BOUND_MESSAGE
+        return super().binding_denial(action, obj, data, organization_id)
+
+    def visible(self):
+        policies = OrganizationTokenPolicy.objects.all()
+        if self.sees_everything:
+            return policies
+        if not self.user.is_authenticated:
+            return policies.none()
+        return policies.filter(organization_id__in=self.org_ids_query(Perm.VIEW_ORGANIZATION))
+
+    def can_view(self, obj=None, data=None):
+        # A policy not yet saved (an organization's defaults) has no row: its organization decides.
+        return Decision.when(obj is None or bool(check(self.actor, "view", Organization, obj.organization)))
+
+    def can_change(self, obj=None, data=None):
+        if self.is_superuser:
+            return Decision.allow()
+        return Decision.when(obj is not None and obj.organization_id in self.org_ids(Perm.CHANGE_ORGANIZATION))

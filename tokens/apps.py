@@ -13,7 +13,7 @@ class TokensConfig(AppConfig):
 
         # Registers the access policies, and answers the signals of users and applications.
         from . import access, receivers  # noqa: F401
-        from .models import AccessToken
+        from .models import AccessToken, OrganizationTokenPolicy
         from .serializers import token_any_status_url
 
         types.register(AccessToken, "o_auth2_access_token")
@@ -24,3 +24,6 @@ class TokensConfig(AppConfig):
             link=token_any_status_url,
             link_after_delete=True,
         )
+        types.register(OrganizationTokenPolicy, "organization_token_policy")
+        # Whoever reads an organization's token policy reads its changes; the entry names the policy's row.
+        activity_types.register(OrganizationTokenPolicy, organization_permission=Perm.VIEW_ORGANIZATION)

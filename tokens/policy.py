@@ -10,6 +10,15 @@ Organizations add rules of their own for their members' personal access tokens
 `organization_violation` applies them wherever a PAT is created, renewed, rotated, widened
 or rebound, and `default_expiry` never picks a lifetime they refuse.
 
+A token bound to an organization reaches only that organization's objects, so binding
+narrows it and unbinding or moving it to another organization widens it:
+- a token is bound only to an organization where its owner holds a role (any role; a
+  system administrator's tokens to any organization), since the organization's admins and
+  auditors then see it (`binding_denial`);
+- binding an unbound token is for whoever manages it; unbinding a bound token or binding it
+  to another organization is for its owner (or a system administrator), under the rules of
+  minting, exactly as widening its scope (`rebinding_denial`).
+
 Lifetimes come from the runtime settings. A personal access token gets
 PAT_DEFAULT_LIFETIME_SECONDS when no `expires` is given (null: ACCESS_TOKEN_EXPIRE_SECONDS),
 never more than PAT_MAX_LIFETIME_SECONDS (null: unlimited). An application token lives
@@ -26,7 +35,7 @@ from django.utils import timezone
 
 from config import runtime
 from tokensvc.access.scopes import READ, WRITE
-from users.models import User
+from users.models import Membership, User
 
 from .models import AccessToken, OrganizationTokenPolicy
 
@@ -178,6 +187,55 @@ def widening_denial(
     return mint_denial(user, credential, token, "widen")
 
 
+# Binding to an organization ------------------------------------------------------------------
+
+REBIND_OTHERS_MESSAGE = (
+    "Only the token's owner can unbind it or bind it to another organization; an organization admin can "
+    "describe, narrow or revoke it."
+)
+
+
+def _organization_id(organization: object) -> int | None:
+    """An organization's id, from the organization or from its id."""
+    if organization is None:
+        return None
+    pk = getattr(organization, "pk", organization)
+    return pk if isinstance(pk, int) else None
+
+
+def binding_denial(owner: User | AnonymousUser, organization: object) -> str | None:
+    """Why a token of `owner` may not be bound to `organization` (an Organization, its id, or None), or None."""
+    organization_id = _organization_id(organization)
+    if organization_id is None or (owner.is_authenticated and owner.is_superuser):
+        return None
+    if owner.is_authenticated and Membership.objects.filter(user_id=owner.pk, organization_id=organization_id).exists():
+        return None
+    name = getattr(organization, "name", None) or f"#{organization_id}"
+    return (
+        "A token can be bound only to an organization where its owner holds a role; "
+        f"{owner.get_username()} holds none in organization '{name}'."
+    )
+
+
+def rebinding_denial(
+    user: User | AnonymousUser, credential: object | None, token: AccessToken, organization: object
+) -> str | None:
+    """Why `user` may not give `token` the binding `organization` (an Organization, its id, or None), or None."""
+    organization_id = _organization_id(organization)
+    if organization_id == token.organization_id:
+        return None  # restating the binding changes nothing
+    if organization_id is not None and token.user is not None:
+        denial = binding_denial(token.user, organization)
+        if denial:
+            return denial
+    if token.organization_id is None:
+        return None  # binding an unbound token narrows it: like narrowing its scope
+    if not owns(user, token):
+        return REBIND_OTHERS_MESSAGE
+    # Unbinding or moving it lets the token reach what it could not: the rules of minting apply.
+    return mint_denial(user, credential, token, "unbind" if organization_id is None else "rebind")
+
+
 # Organizations' rules for personal access tokens ----------------------------------------------
 
 DAY = 24 * 60 * 60
@@ -187,7 +245,9 @@ GLOBAL_VIOLATION = "globalPatPolicyViolation"
 FULL_SCOPE_VIOLATION = "fullScopePatPolicyViolation"
 
 
-@dataclass(frozen=True)
+# Not frozen: raising sets `__traceback__` (and a context manager it passes through sets it
+# again), which a frozen dataclass refuses. Compared by identity, as exceptions are.
+@dataclass(eq=False)
 class PolicyViolation(Exception):
     """A PAT that an organization's token policy refuses: which rule (`code`), why, and the field at fault.
 

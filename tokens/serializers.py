@@ -4,7 +4,7 @@ Token values are shown once: in the response that creates them. Everywhere else 
 and `refresh_token` read "************" (`refresh_token` is null for a personal access
 token, which has none).
 
-After creation only `description`, `scope` and `expires` change. `expires` renews or
+After creation only `description`, `scope`, `expires` and `organization` change. `expires` renews or
 shortens the token within the lifetime policy (tokens/policy.py); a time in the past or
 beyond the maximum is a 400. Without `expires` the service gives a new token the policy's
 default lifetime; a new token's scope defaults to the policy's `DEFAULT_SCOPE`.
@@ -17,19 +17,23 @@ revoked, so `related.rotated_from` lists it through `?status=all`. POST
 /tokens/{id}/rotate/ takes only `expires` (TokenRotateSerializer).
 
 An `application` the requester cannot see is answered as if it did not exist (400,
-`Invalid pk`), so its existence is not disclosed.
+`Invalid pk`), so its existence is not disclosed; so is an `organization`, the one the token
+is bound to (null: unbound), except the token's current one, which a PUT may send back.
+`authorization_id` is the token's stable public name (read-only, never a secret).
 """
 
+from django.db.models import Q
 from django.urls import reverse
 from oauth2_provider.models import get_application_model
 from rest_framework import serializers
 
 from tokensvc.access.scopes import SCOPE_FORMAT_MESSAGE, is_valid_scope
 from tokensvc.api.relations import VisibleRelatedField
-from tokensvc.api.serializers import SECRET_PLACEHOLDER, BaseSerializer
+from tokensvc.api.serializers import SECRET_PLACEHOLDER, BaseSerializer, strict_id
+from users.models import Organization, User
 
 from . import policy
-from .models import AccessToken
+from .models import AccessToken, OrganizationTokenPolicy
 
 
 class ScopeField(serializers.Field):
@@ -61,6 +65,20 @@ class VisibleApplicationField(VisibleRelatedField):
     model = get_application_model()
 
 
+class TokenOrganizationField(VisibleRelatedField):
+    """The organization a token is bound to: one the requester can see, or the token's current one."""
+
+    model = Organization
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        current = getattr(getattr(self.parent, "instance", None), "organization_id", None)
+        if current is None:
+            return queryset
+        # Restating the binding a client read is no change, even where it cannot see that organization.
+        return Organization.objects.filter(Q(pk__in=queryset.values("pk")) | Q(pk=current))
+
+
 def token_any_status_url(pk: int) -> str:
     """A URL that finds a token whether or not it was revoked (a revoked token's detail is a 404)."""
     return f"{reverse('token_list')}?status=all&id={pk}"
@@ -80,6 +98,7 @@ class TokenSerializer(BaseSerializer):
     summary = {
         "user": ("id", "username", "first_name", "last_name"),
         "application": ("id", "name", "client_id"),
+        "organization": ("id", "name"),
         "revoked_by": ("id", "username"),
         "rotated_from": ("id", "description", "token_hint", "revoked_at"),
     }
@@ -93,6 +112,13 @@ class TokenSerializer(BaseSerializer):
     )
     application = serializers.PrimaryKeyRelatedField(
         read_only=True, help_text="The application; null for a personal access token."
+    )
+    authorization_id = serializers.UUIDField(read_only=True, help_text="The token's stable public name.")
+    # No default here either: a PUT that leaves out the binding keeps it rather than unbinding the token.
+    organization = TokenOrganizationField(
+        required=False,
+        allow_null=True,
+        help_text="The organization the token is bound to, and whose objects alone it reaches; null: unbound.",
     )
     expires = serializers.DateTimeField(
         required=False, help_text="When the token stops working; within the lifetime policy."
@@ -116,10 +142,12 @@ class TokenSerializer(BaseSerializer):
         model = AccessToken
         fields = BaseSerializer.base_fields + (
             "description",
+            "authorization_id",
             "user",
             "token",
             "refresh_token",
             "application",
+            "organization",
             "expires",
             "scope",
             "last_used",
@@ -164,6 +192,8 @@ class TokenSerializer(BaseSerializer):
         related = {"user": reverse("user_detail", kwargs={"pk": obj.user_id})}
         if obj.application_id is not None:
             related["application"] = reverse("application_detail", kwargs={"pk": obj.application_id})
+        if obj.organization_id is not None:
+            related["organization"] = reverse("organization_detail", kwargs={"pk": obj.organization_id})
         related["activity_stream"] = reverse(self.detail_view, kwargs={"pk": obj.pk}) + "activity_stream/"
         if obj.rotated_from_id is not None:
             # The predecessor is a tombstone: its detail is a 404, the list with ?status=all shows it.
@@ -235,3 +265,71 @@ class TokenRotateSerializer(serializers.Serializer):
         if problem:
             raise serializers.ValidationError(problem)
         return value
+
+
+# A century: longer than any token needs, short enough that an expiry stays a valid date.
+MAX_PAT_LIFETIME_DAYS = 36500
+
+
+class LifetimeDaysField(serializers.IntegerField):
+    """A whole number of days, strictly: a JSON integer or a string of digits, never `true`, `1.5` or `"1.0"`."""
+
+    default_error_messages = {"invalid": "Must be a whole number of days."}
+
+    def to_internal_value(self, data):
+        value = strict_id(data)
+        if value is None:
+            self.fail("invalid")
+        return super().to_internal_value(value)
+
+
+class ExemptUsersField(serializers.ManyRelatedField):
+    """User ids, each looked up among the users the requester can see; an organization without a policy has none."""
+
+    def get_attribute(self, instance):
+        return list(instance.exempt_users.all()) if instance.pk is not None else []
+
+
+class OrganizationTokenPolicySerializer(serializers.ModelSerializer):
+    """An organization's rules for its members' personal access tokens; unknown fields are refused."""
+
+    organization = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The organization.")
+    modified = serializers.DateTimeField(read_only=True, help_text="When the policy last changed; null: never set.")
+    max_pat_lifetime_days = LifetimeDaysField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=MAX_PAT_LIFETIME_DAYS,
+        help_text="The longest a member's PAT may live, in days; null: no limit of the organization's own.",
+    )
+    restrict_global_pats = serializers.BooleanField(
+        required=False, help_text="Members may not create PATs bound to no organization."
+    )
+    restrict_full_scope_pats = serializers.BooleanField(
+        required=False, help_text="Members may not create write-scoped PATs bound to this organization or to none."
+    )
+    exempt_users = ExemptUsersField(
+        child_relation=VisibleRelatedField(model=User),
+        required=False,
+        help_text="Ids of members who are not held to this policy.",
+    )
+
+    class Meta:
+        model = OrganizationTokenPolicy
+        fields = (
+            "organization",
+            "modified",
+            "max_pat_lifetime_days",
+            "restrict_global_pats",
+            "restrict_full_scope_pats",
+            "exempt_users",
+        )
+
+    def to_internal_value(self, data):
+        if hasattr(data, "keys"):
+            unknown = sorted(key for key in data if key not in self.fields and key != "csrfmiddlewaretoken")
+            if unknown:
+                raise serializers.ValidationError({key: ["Unknown field."] for key in unknown})
+        elif data is not None:
+            raise serializers.ValidationError({"detail": ["Expected a JSON object."]})
+        return super().to_internal_value(data)

@@ -165,14 +165,15 @@ def token_update(*, actor: Actor, token: AccessToken, data: dict[str, Any]) -> A
 
     `token` is the instance the access policy judged. Its row is locked and compared with it:
     if another request revoked the token meanwhile, TokenRevoked; if it changed the scope,
-    expiry or owner, TokenChanged, so that (say) an admin's "no wider than now" is never
+    expiry, owner or binding, TokenChanged, so that (say) an admin's "no wider than now" is never
     applied to a scope the owner has narrowed since.
     """
     lock_user(token.user_id)  # step 1 of the lock order (tokens/locks.py), before the token row
     current = AccessToken.objects.select_for_update().filter(pk=token.pk).first()
     if current is None or current.revoked_at is not None:
         raise TokenRevoked()
-    if any(getattr(current, name) != getattr(token, name) for name in ("scope", "expires", "user_id")):
+    judged = ("scope", "expires", "user_id", "organization_id")
+    if any(getattr(current, name) != getattr(token, name) for name in judged):
         raise TokenChanged()
     editable = {name: value for name, value in data.items() if name in TOKEN_EDITABLE_FIELDS}
     with recorder.recording_update(

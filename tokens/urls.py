@@ -11,6 +11,11 @@ urlpatterns = [
     path("tokens/<int:pk>/", views.TokenDetail.as_view(), name="token_detail"),
     path("tokens/<int:pk>/rotate/", views.TokenRotate.as_view(), name="token_rotate"),
     path("tokens/<int:pk>/activity_stream/", views.TokenActivityStream.as_view(), name="token_activity_stream"),
+    path(
+        "organizations/<int:pk>/token_policy/",
+        views.OrganizationTokenPolicyDetail.as_view(),
+        name="organization_token_policy",
+    ),
     path("applications/<int:pk>/tokens/", views.ApplicationTokens.as_view(), name="application_tokens"),
     path("users/<user_ref:pk>/tokens/", views.UserTokens.as_view(), name="user_tokens"),
     path("users/<user_ref:pk>/tokens/revoke/", bulk_views.UserTokensRevoke.as_view(), name="user_tokens_revoke"),

@@ -1,26 +1,30 @@
 """Thin views for access tokens: top-level, per application and per user.
 
 They choose no defaults: a token created or rotated without `expires` gets the lifetime
-policy's default from the service (tokens/policy.py).
+policy's default from the service (tokens/policy.py). An organization's token policy refusing
+a token (policy.PolicyViolation, raised by the services) is answered here, once for every
+token view: 400 naming `expires` for the lifetime rule, 403 for the others.
 """
 
 from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
 from oauth2_provider.models import get_application_model
-from rest_framework import exceptions, serializers, status
+from rest_framework import exceptions, generics, serializers, status
 from rest_framework.response import Response
 
 from activity.api.views import ObjectActivityStream
 from tokensvc import access
 from tokensvc.api import viewsets
-from users.models import User
+from tokensvc.api.permissions import enforce
+from users.models import Organization, User
 
-from . import services
-from .models import STATUSES, AccessToken
+from . import org_policy, policy, services
+from .models import STATUSES, AccessToken, OrganizationTokenPolicy
 from .serializers import (
     ApplicationTokenSerializer,
     AuthorizedTokenSerializer,
+    OrganizationTokenPolicySerializer,
     PersonalTokenSerializer,
     TokenCreateSerializer,
     TokenRotateSerializer,
@@ -43,6 +47,11 @@ class TokenViewMixin:
             return self.create_serializer_class
         return self.serializer_class
 
+    def handle_exception(self, exc):
+        if isinstance(exc, policy.PolicyViolation):
+            exc = policy_violation_error(exc)
+        return super().handle_exception(exc)
+
     def create_object(self, data):
         # The owner is always the requester; the policy has refused any other owner already.
         application = data.get("application")
@@ -53,12 +62,28 @@ class TokenViewMixin:
             scope=data["scope"],
             description=data.get("description", ""),
             expires=data.get("expires"),
+            organization=data.get("organization"),
         )
         return shown_once(issued.token, issued)
 
 
+def policy_violation_error(violation: policy.PolicyViolation) -> exceptions.APIException:
+    """The answer to a token an organization's policy refuses: a lifetime is bad input, the rest is forbidden."""
+    if violation.is_bad_input:
+        return exceptions.ValidationError({violation.field: [violation.message]})
+    return exceptions.PermissionDenied(violation.message)
+
+
 class TokenListMixin(TokenViewMixin):
     """`?status=active` (the default), `expired`, `revoked` or `all` on every token list."""
+
+    def creation_precheck_data(self):
+        data = super().creation_precheck_data()
+        bound = access.Actor.of(self.request).bound_organization_id
+        if bound is not None:
+            # Judged before the body is read: with the one binding such a credential may create.
+            data["organization"] = bound
+        return data
 
     def token_status(self) -> str:
         status = self.request.query_params.get("status", "active")
@@ -191,3 +216,43 @@ class TokenActivityStream(ObjectActivityStream):
     def parent_queryset(self):
         # A revoked token's history stays readable to whoever could see the token.
         return access.visible(self.request, AccessToken, include_revoked=True)
+
+
+class OrganizationTokenPolicyDetail(viewsets.ParentMixin, viewsets.AccessMixin, generics.GenericAPIView):
+    """GET shows the token policy of organization {pk} (the defaults while it has none); PUT and PATCH set it.
+
+    Fields left out keep their value, for PUT as for PATCH; the first write creates the policy.
+    """
+
+    access_model = OrganizationTokenPolicy
+    parent_model = Organization
+    serializer_class = OrganizationTokenPolicySerializer
+
+    def filter_for_parent(self, queryset, parent):
+        return queryset.filter(organization=parent)
+
+    def get_object(self):
+        parent = self.get_parent()
+        # Fetched through get_queryset(): visible(), the one place querysets are filtered.
+        rule = self.get_queryset().first() or OrganizationTokenPolicy(organization=parent)
+        self.check_object_permissions(self.request, rule)
+        return rule
+
+    def get(self, request, *args, **kwargs):
+        return Response(self.get_serializer(self.get_object()).data)
+
+    def put(self, request, *args, **kwargs):
+        return self._update(request)
+
+    def patch(self, request, *args, **kwargs):
+        return self._update(request)
+
+    def _update(self, request):
+        rule = self.get_object()
+        serializer = self.get_serializer(rule, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        enforce(request, "change", OrganizationTokenPolicy, obj=rule, data=serializer.validated_data)
+        updated = org_policy.organization_token_policy_update(
+            actor=request.user, organization=rule.organization, values=serializer.validated_data
+        )
+        return Response(self.get_serializer(updated).data)

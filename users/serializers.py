@@ -137,4 +137,5 @@ class OrganizationSerializer(BaseSerializer):
 
     def get_related(self, obj):
         pk = obj.pk
-        return {name: reverse(f"organization_{name}", kwargs={"pk": pk}) for name in ("users", "admins", "auditors")}
+        related = ("users", "admins", "auditors", "token_policy")
+        return {name: reverse(f"organization_{name}", kwargs={"pk": pk}) for name in related}

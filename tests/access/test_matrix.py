@@ -44,10 +44,15 @@ PERSONAS = ("superuser", "system_auditor", "org_admin", "org_member", "org_audit
 #   own_read_pat_widened       a read personal access token of the persona changed to write scope
 #   new_pat, new_org_app_token, new_other_org_app_token   a token to add for the persona
 #   new_pat_for_org_user       a token to add for org_user
+#   new_pat_bound_to_org       a personal access token to add for the persona, bound to org
+#   org_app_token_bound        org_app_token (unbound) bound to org
+#   org_bound_pat_unbound      a personal access token of org_user bound to org, unbound
 #   org_app_entry, org_token_entry, org_entry   activity entries of org about an application,
 #                              a token, and the organization itself; other_org_entry: about other_org
 #   own_entry, own_action_entry   activity entries about the persona (the user concerned) / by the persona
 #   setting                    a runtime setting
+#   org_token_policy, other_org_token_policy   the token policy of org / of other_org
+#   org_default_token_policy   org's policy before it has one (the defaults, not yet saved)
 MATRIX = {
     # OrganizationAccess ---------------------------------------------------------------------
     #                                                       su sa oa om oau ooa pu
@@ -107,6 +112,11 @@ MATRIX = {
     ("AccessTokenAccess", "change", "org_app_token_renewed"): (Y, N, N, N, N, N, N),
     ("AccessTokenAccess", "change", "own_read_pat_widened"): (Y, Y, Y, Y, Y, Y, Y),
     ("AccessTokenAccess", "change", "own_pat_renewed"):    (Y, Y, Y, Y, Y, Y, Y),
+    # Binding narrows: whoever manages the token binds it; unbinding widens: the owner or a system administrator.
+    ("AccessTokenAccess", "change", "org_app_token_bound"): (Y, N, Y, N, N, N, N),
+    ("AccessTokenAccess", "change", "org_bound_pat_unbound"): (Y, N, N, N, N, N, N),
+    # Bound only where the owner holds a role (a system administrator anywhere).
+    ("AccessTokenAccess", "add", "new_pat_bound_to_org"):  (Y, N, Y, Y, Y, N, N),
     ("AccessTokenAccess", "delete", "own_pat"):            (Y, Y, Y, Y, Y, Y, Y),
     ("AccessTokenAccess", "delete", "own_revoked_pat"):    (N, N, N, N, N, N, N),
     ("AccessTokenAccess", "delete", "org_user_pat"):       (Y, N, N, N, N, N, N),
@@ -120,6 +130,16 @@ MATRIX = {
     ("AccessTokenAccess", "rotate", "other_org_app_token"): (Y, N, N, N, N, N, N),
     ("AccessTokenAccess", "revoke_tokens", "org_user"):    (Y, N, Y, N, N, N, N),
     ("AccessTokenAccess", "revoke_tokens", "other_org_user"): (Y, N, N, N, N, Y, N),
+    # OrganizationTokenPolicyAccess (change: the maximum lifetime) -------------------------------
+    #                                                       su sa oa om oau ooa pu
+    ("OrganizationTokenPolicyAccess", "view", "org_token_policy"):         (Y, Y, Y, Y, Y, N, N),
+    ("OrganizationTokenPolicyAccess", "view", "org_default_token_policy"): (Y, Y, Y, Y, Y, N, N),
+    ("OrganizationTokenPolicyAccess", "view", "other_org_token_policy"):   (Y, Y, N, N, N, Y, N),
+    ("OrganizationTokenPolicyAccess", "add", "new"):                       (N, N, N, N, N, N, N),
+    ("OrganizationTokenPolicyAccess", "change", "org_token_policy"):       (Y, N, Y, N, N, N, N),
+    ("OrganizationTokenPolicyAccess", "change", "org_default_token_policy"): (Y, N, Y, N, N, N, N),
+    ("OrganizationTokenPolicyAccess", "change", "other_org_token_policy"): (Y, N, N, N, N, Y, N),
+    ("OrganizationTokenPolicyAccess", "delete", "org_token_policy"):       (N, N, N, N, N, N, N),
     # ActivityEntryAccess ------------------------------------------------------------------------
     #                                                       su sa oa om oau ooa pu
     ("ActivityEntryAccess", "view", "own_entry"):          (Y, Y, Y, Y, Y, Y, Y),
@@ -147,6 +167,7 @@ CHANGES = {
     "UserAccess": {"first_name": "Changed"},
     "ApplicationAccess": {"name": "Changed"},
     "AccessTokenAccess": {"description": "Changed"},
+    "OrganizationTokenPolicyAccess": {"max_pat_lifetime_days": 30},
 }
 
 
@@ -241,18 +262,38 @@ class World:
             "new_org_app_token": lambda: (None, {"user": self.persona, "application": self.org_app}),
             "new_other_org_app_token": lambda: (None, {"user": self.persona, "application": self.other_org_app}),
             "new_pat_for_org_user": lambda: (None, {"user": self.org_user}),
+            "new_pat_bound_to_org": lambda: (None, {"user": self.persona, "organization": self.org}),
+            "org_app_token_bound": lambda: (
+                factories.application_token(self.org_user, self.org_app).token,
+                {"organization": self.org},
+            ),
+            "org_bound_pat_unbound": lambda: (
+                factories.personal_token(self.org_user, organization=self.org).token,
+                {"organization": None},
+            ),
             "own_entry": lambda: (self.entry("user", subject_user=self.persona), None),
             "own_action_entry": lambda: (self.entry("organization", actor=self.persona), None),
             "org_app_entry": lambda: (self.entry("o_auth2_application", organization=self.org), None),
             "org_token_entry": lambda: (self.entry("o_auth2_access_token", organization=self.org), None),
             "org_entry": lambda: (self.entry("organization", organization=self.org), None),
             "other_org_entry": lambda: (self.entry("organization", organization=self.other_org), None),
+            "org_token_policy": lambda: (self.token_policy(self.org), None),
+            "other_org_token_policy": lambda: (self.token_policy(self.other_org), None),
+            "org_default_token_policy": lambda: (
+                self.models["OrganizationTokenPolicyAccess"](organization=self.org),
+                None,
+            ),
             "setting": lambda: (
                 self.models["SettingAccess"].objects.create(key="ACCESS_TOKEN_EXPIRE_SECONDS", value=600),
                 None,
             ),
         }
         return builders[name]()
+
+    def token_policy(self, organization):
+        return self.models["OrganizationTokenPolicyAccess"].objects.create(
+            organization=organization, max_pat_lifetime_days=90
+        )
 
     def _own_revoked_pat(self):
         token = factories.personal_token(self.persona).token

@@ -12,7 +12,7 @@ from applications.models import Application
 from config.models import ConfigValue
 from tests import factories
 from tests.support.paths import PROJECT_DIR
-from tokens.models import AccessToken
+from tokens.models import AccessToken, OrganizationTokenPolicy
 from tokensvc import types
 from tokensvc.access import registered
 from tokensvc.types import type_name
@@ -29,6 +29,7 @@ def test_each_model_has_the_name_clients_know():
         AccessToken: "o_auth2_access_token",
         ActivityEntry: "activity_stream",
         ConfigValue: "setting",
+        OrganizationTokenPolicy: "organization_token_policy",
     }
 
 
@@ -56,7 +57,13 @@ def test_a_name_is_given_once():
 
 
 def test_the_activity_stream_knows_each_app_s_object_types():
-    assert set(activity_types.registered()) == {"user", "organization", "o_auth2_application", "o_auth2_access_token"}
+    assert set(activity_types.registered()) == {
+        "user",
+        "organization",
+        "o_auth2_application",
+        "o_auth2_access_token",
+        "organization_token_policy",
+    }
 
 
 @pytest.mark.django_db

@@ -51,3 +51,24 @@ def test_token_lists_do_not_grow_with_rows(client_for, persona, org, org_member,
     many, many_rows = count_queries(client, path)
     assert many_rows > few_rows
     assert many == few
+
+
+# The Bearer hot path: a bound token costs no query an unbound one does not ----------------------
+
+
+def _queries(client, path) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200, response.content
+    return len(queries)
+
+
+@pytest.mark.parametrize("viewer", ["org_member", "org_admin", "superuser"])
+def test_a_bound_token_adds_no_query_to_the_hot_path(client_for, persona, org, viewer):
+    user = persona(viewer)
+    unbound, bound = client_for(user), client_for(user, organization=org)
+    bound_pat = factories.personal_token(user, organization=org).token
+    for client in (unbound, bound):
+        client.get("/api/v2/me/")  # the first use records last_used; later requests do not
+    for path in ("/api/v2/me/", f"/api/v2/tokens/{bound_pat.pk}/", f"/api/v2/organizations/{org.pk}/"):
+        assert _queries(bound, path) == _queries(unbound, path), path

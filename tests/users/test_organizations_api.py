@@ -24,6 +24,7 @@ def test_superuser_creates_changes_and_deletes_an_organization(client_for, super
         "users": f"/api/v2/organizations/{data['id']}/users/",
         "admins": f"/api/v2/organizations/{data['id']}/admins/",
         "auditors": f"/api/v2/organizations/{data['id']}/auditors/",
+        "token_policy": f"/api/v2/organizations/{data['id']}/token_policy/",
     }
 
     changed = client.patch(data["url"], {"description": "Anvils"}, format="json")

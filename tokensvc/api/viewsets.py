@@ -70,6 +70,10 @@ class ListCreateView(AccessMixin, generics.ListCreateAPIView):
         """Values forced by the URL (e.g. the parent organization)."""
         return {}
 
+    def creation_precheck_data(self) -> dict:
+        """What a create is judged on before its body is read: the values forced by the URL."""
+        return self.creation_defaults()
+
     def perform_create(self, serializer):
         data = {**serializer.validated_data, **self.creation_defaults()}
         enforce(self.request, "add", self.access_model, data=data)
@@ -138,7 +142,7 @@ class SubListCreateView(ParentMixin, ListCreateView):
         # A parent the requester cannot see is a 404 before anything else is said about the request.
         self.get_parent()
         # Refuse early, before validating the body, when the parent alone rules it out.
-        enforce(request, "add", self.access_model, data=self.creation_defaults())
+        enforce(request, "add", self.access_model, data=self.creation_precheck_data())
         return super().create(request, *args, **kwargs)
 
 
