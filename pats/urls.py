@@ -6,7 +6,20 @@ from . import lifecycle
 
 ORGANIZATION = r"^(?P<organization>[^/]+)/_apis/"
 
+
+def case_insensitive(path: str) -> str:
+    """A regex matching `path` in any case, spelled with classes (`[tT]...`): Django cannot reverse `(?i:...)`.
+
+    Reversing picks each class's first character, so the lower-case spelling comes back.
+    """
+    return "".join(f"[{char.lower()}{char.upper()}]" if char.isalpha() else char for char in path)
+
+
 urlpatterns: list = [
     # The seed service's own documentation spells it `Tokens/Pats`; a trailing slash is tolerated.
-    re_path(ORGANIZATION + r"(?i:tokens/pats)/?\Z", lifecycle.PersonalAccessTokens.as_view(), name="pat_lifecycle"),
+    re_path(
+        ORGANIZATION + case_insensitive("tokens/pats") + r"/?\Z",
+        lifecycle.PersonalAccessTokens.as_view(),
+        name="pat_lifecycle",
+    ),
 ]
