@@ -187,7 +187,9 @@ GLOBAL_VIOLATION = "globalPatPolicyViolation"
 FULL_SCOPE_VIOLATION = "fullScopePatPolicyViolation"
 
 
-@dataclass(frozen=True)
+# Not frozen: raising an exception assigns its __traceback__ (a context manager's __exit__
+# re-raising it, for one), which a frozen dataclass refuses. eq=False keeps it hashable.
+@dataclass(eq=False)
 class PolicyViolation(Exception):
     """A PAT that an organization's token policy refuses: which rule (`code`), why, and the field at fault.
 
