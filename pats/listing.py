@@ -141,10 +141,10 @@ def page(queryset: QuerySet[AccessToken], query: Query, organization_id: int) ->
     """One page of `queryset` for `query`, and the continuation token of the next (None after the last)."""
     rows = _filtered(queryset, query).annotate(sort_key=_sort_key(query)).filter(_after(query))
     order = ("sort_key", "pk") if query.ascending else ("-sort_key", "-pk")
-    found = list(rows.order_by(*order)[: query.top + 1])
+    found: list[AccessToken] = [row for row in rows.order_by(*order)[: query.top + 1]]
     if len(found) <= query.top:
         return found, None
     found = found[: query.top]
     last = found[-1]
-    key = last.sort_key  # type: ignore[attr-defined]
+    key = getattr(last, "sort_key")  # noqa: B009  (an annotation, unknown to the model's type)
     return found, query.cursor(organization_id, key.isoformat() if isinstance(key, datetime) else key, last.pk)
