@@ -11,7 +11,7 @@ cannot see (tokensvc.access) is a 404, as if it did not exist.
 
 from django.db.models import Q
 from rest_framework import exceptions
-from rest_framework.authentication import SessionAuthentication
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication, get_authorization_header
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
@@ -35,6 +35,10 @@ NOT_OAUTH_MESSAGE = (
 INTERACTIVE_ONLY_MESSAGE = (
     "Managing personal access tokens needs an interactive sign-in while TOKEN_CREATION_REQUIRES_INTERACTIVE_AUTH "
     "is on: use a token from the authorization-code flow or a browser session, not one from the password grant."
+)
+BASIC_MESSAGE = (
+    "HTTP Basic authentication is not accepted for managing personal access tokens: send an OAuth2 access token "
+    "from the authorization-code flow as a Bearer token, or use a browser session."
 )
 ORGANIZATION_NOT_FOUND_MESSAGE = "The organization '{name}' does not exist or you do not belong to it."
 
@@ -65,6 +69,18 @@ def find_organization(request, name: str) -> Organization:
     raise exceptions.NotFound(ORGANIZATION_NOT_FOUND_MESSAGE.format(name=name[:100]))
 
 
+class BasicRefused(BaseAuthentication):
+    """A request with HTTP Basic credentials is a 401 that says why, not an anonymous call."""
+
+    def authenticate(self, request):
+        if get_authorization_header(request).split(b" ", 1)[0].lower() == b"basic":
+            raise exceptions.AuthenticationFailed(BASIC_MESSAGE)
+        return None
+
+    def authenticate_header(self, request):
+        return 'Bearer realm="api"'
+
+
 class JSONOnly(BaseContentNegotiation):
     """Always JSON: the dialect's clients send `Accept: application/json;api-version=...`, whose
     parameter DRF's negotiation would otherwise require the renderer to declare."""
@@ -85,7 +101,7 @@ class DialectView(APIView):
     class applies only the scope mask before the handler, `object_scoped`).
     """
 
-    authentication_classes = (BearerTokenAuthentication, SessionAuthentication)
+    authentication_classes = (BasicRefused, BearerTokenAuthentication, SessionAuthentication)
     renderer_classes = (JSONRenderer,)
     content_negotiation_class = JSONOnly
     access_model = AccessToken

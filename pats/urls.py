@@ -1,7 +1,25 @@
 """Routes of the PAT lifecycle dialect, below `/{organization}/_apis/`; resource names match case-insensitively."""
 
-from django.urls import re_path  # noqa: F401  (the routes below are added with re_path)
+from django.urls import re_path
+
+from . import lifecycle
 
 ORGANIZATION = r"^(?P<organization>[^/]+)/_apis/"
 
-urlpatterns: list = []
+
+def case_insensitive(path: str) -> str:
+    """A regex matching `path` in any case, spelled with classes (`[tT]...`): Django cannot reverse `(?i:...)`.
+
+    Reversing picks each class's first character, so the lower-case spelling comes back.
+    """
+    return "".join(f"[{char.lower()}{char.upper()}]" if char.isalpha() else char for char in path)
+
+
+urlpatterns: list = [
+    # The seed service's own documentation spells it `Tokens/Pats`; a trailing slash is tolerated.
+    re_path(
+        ORGANIZATION + case_insensitive("tokens/pats") + r"/?\Z",
+        lifecycle.PersonalAccessTokens.as_view(),
+        name="pat_lifecycle",
+    ),
+]

@@ -1,4 +1,4 @@
-"""Email notices to owners whose tokens expire soon: one message per owner, once per token and expiry."""
+"""Email notices to owners: tokens that expire soon (one message per owner, once per token and expiry), new PATs."""
 
 import logging
 from dataclasses import dataclass, field
@@ -91,3 +91,46 @@ def notify_expiring(*, days: int, now: datetime | None = None) -> NoticeSummary:
         summary.emailed.append(user.get_username())
         summary.tokens += len(tokens)
     return summary
+
+
+# A new personal access token ----------------------------------------------------------------
+
+
+def describe_created(token: AccessToken) -> str:
+    """One line about a new PAT: its description, hint, public id and expiry, never its value."""
+    description = token.description or "(no description)"
+    hint = f"...{token.token_hint}" if token.token_hint else "(no hint)"
+    expires = token.expires.isoformat(timespec="minutes")
+    return f"- {description}, ending {hint}, authorizationId {token.authorization_id}, expires {expires}"
+
+
+def created_message(user, token: AccessToken) -> tuple[str, str]:
+    """(subject, body) of the notice that `token` was created for `user`."""
+    lines = [
+        f"Hello {user.get_username()},",
+        "",
+        "A personal access token was created for your account:",
+        "",
+        describe_created(token),
+        "",
+        "If you did not create it, revoke it (DELETE /api/v2/tokens/{id}/ or the lifecycle API's DELETE",
+        "with its authorizationId) and change your password.",
+    ]
+    return "A personal access token was created for your account", "\n".join(lines) + "\n"
+
+
+def notify_pat_created(token: AccessToken) -> bool:
+    """Email the owner of a new PAT about it; False when they have no address or delivery failed.
+
+    Called once the token is committed; a failed delivery is logged and never undoes the token.
+    """
+    user = token.user
+    if user is None or not user.email:
+        return False
+    subject, body = created_message(user, token)
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    except Exception as error:  # any transport failure: the token exists all the same
+        logger.warning("creation notice to user=%s failed: %s", user.get_username(), type(error).__name__)
+        return False
+    return True

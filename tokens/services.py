@@ -38,7 +38,7 @@ from tokensvc.transactions import retrying
 from tokensvc.types import type_name
 from users.models import Organization, User
 
-from . import policy
+from . import notifications, policy
 from .locks import InactiveUser, lock_active_user, lock_user, lock_users
 from .models import AccessToken, Grant, IssuedVia, RefreshToken
 
@@ -104,6 +104,8 @@ def token_issue(
     on purpose: whoever holds a leaked, rotated-away refresh token must not be able to revoke
     the owner's successor by replaying it.
 
+    The owner of a new PAT is emailed about it (tokens/notifications.py), without its value.
+
     Raises InactiveUser (a PermissionDenied) when the owner is inactive, read under the lock
     of their row, so a deactivation committing meanwhile is either waited for or revokes this token.
     """
@@ -144,6 +146,10 @@ def token_issue(
         organization_id=_organization_id(token),
         subject_user_id=user.pk,
     )
+    if application is None:
+        # Whatever path made it (either API, a rotation, a command), the owner hears of a new
+        # PAT, once it is committed: a rolled-back token was never created.
+        transaction.on_commit(lambda: notifications.notify_pat_created(token))
     return IssuedToken(token=token, value=value, refresh_value=refresh_value)
 
 
