@@ -1,4 +1,4 @@
-"""Email notices to owners whose tokens expire soon: one message per owner, once per token and expiry."""
+"""Email notices to token owners: tokens expiring soon (once per token and expiry), tokens an admin revoked."""
 
 import logging
 from dataclasses import dataclass, field
@@ -90,4 +90,48 @@ def notify_expiring(*, days: int, now: datetime | None = None) -> NoticeSummary:
             AccessToken.objects.filter(pk=token.pk, expires=token.expires).update(expiry_notified_for=token.expires)
         summary.emailed.append(user.get_username())
         summary.tokens += len(tokens)
+    return summary
+
+
+def revoked_line(token: AccessToken) -> str:
+    """One line about a revoked personal access token: description, hint and public id, never its value."""
+    description = token.description or "(no description)"
+    hint = f"...{token.token_hint}" if token.token_hint else "(no hint)"
+    return f"- {description}, ending {hint}, authorizationId {token.authorization_id}"
+
+
+def notify_admin_revocation(*, tokens: list[AccessToken], admin_name: str, organization_name: str) -> NoticeSummary:
+    """Email each owner that an admin of the organization revoked these tokens of theirs.
+
+    Sent after the revocation is committed; a failed delivery is logged and never undoes or
+    fails the revocation (the activity stream holds the record either way).
+    """
+    summary = NoticeSummary()
+    ordered = sorted(tokens, key=lambda token: (token.user_id, token.pk))
+    for _, group in groupby(ordered, key=lambda token: token.user_id):
+        owned = list(group)
+        user = owned[0].user
+        if user is None or not user.email:
+            if user is not None:
+                summary.skipped.append(user.get_username())
+            continue
+        subject = f"{len(owned)} of your personal access token(s) were revoked in {organization_name}"
+        lines = [
+            f"Hello {user.get_username()},",
+            "",
+            f"{admin_name}, an administrator of the organization {organization_name}, revoked the following",
+            "personal access token(s) of yours. They no longer work.",
+            "",
+            *(revoked_line(token) for token in owned),
+            "",
+            "Create a new token if you still need one.",
+        ]
+        try:
+            send_mail(subject, "\n".join(lines) + "\n", settings.DEFAULT_FROM_EMAIL, [user.email])
+        except Exception as error:  # any transport failure: the revocation stands, the other owners still hear
+            logger.warning("revocation notice to user=%s failed: %s", user.get_username(), type(error).__name__)
+            summary.failed.append(user.get_username())
+            continue
+        summary.emailed.append(user.get_username())
+        summary.tokens += len(owned)
     return summary
