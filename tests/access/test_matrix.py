@@ -120,6 +120,11 @@ MATRIX = {
     ("AccessTokenAccess", "rotate", "other_org_app_token"): (Y, N, N, N, N, N, N),
     ("AccessTokenAccess", "revoke_tokens", "org_user"):    (Y, N, Y, N, N, N, N),
     ("AccessTokenAccess", "revoke_tokens", "other_org_user"): (Y, N, N, N, N, Y, N),
+    # The token admin API: the members' PATs usable in an organization, for its admins only.
+    ("AccessTokenAccess", "view_member_tokens", "org"):    (Y, N, Y, N, N, N, N),
+    ("AccessTokenAccess", "view_member_tokens", "other_org"): (Y, N, N, N, N, Y, N),
+    ("AccessTokenAccess", "revoke_member_tokens", "org"):  (Y, N, Y, N, N, N, N),
+    ("AccessTokenAccess", "revoke_member_tokens", "other_org"): (Y, N, N, N, N, Y, N),
     # ActivityEntryAccess ------------------------------------------------------------------------
     #                                                       su sa oa om oau ooa pu
     ("ActivityEntryAccess", "view", "own_entry"):          (Y, Y, Y, Y, Y, Y, Y),
