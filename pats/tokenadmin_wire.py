@@ -162,7 +162,9 @@ def revocation_rule(data: object, now: datetime) -> tuple[frozenset[str], dateti
     words = scopes.split()
     strange = [word for word in words if word not in RULE_SCOPES]
     if strange:
-        raise _bad("scopes", f"Unknown scope(s) {', '.join(_short(word) for word in strange[:5])}; accepted: {accepted}.")
+        raise _bad(
+            "scopes", f"Unknown scope(s) {', '.join(_short(word) for word in strange[:5])}; accepted: {accepted}."
+        )
     created_before = data.get("createdBefore")
     before = now if created_before is None else _instant(created_before, "createdBefore")
     return frozenset(RULE_SCOPES[word] for word in words), before

@@ -39,4 +39,3 @@ def revocations(org) -> str:
 
 def rules(org) -> str:
     return f"/{org.name}/_apis/tokenadmin/revocationrules"
-
