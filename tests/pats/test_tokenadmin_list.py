@@ -3,6 +3,8 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests import factories
@@ -170,3 +172,20 @@ def test_a_bad_is_public_is_400(admin, org, member):
     response = admin.get(listing(org, member.username), {"isPublic": "maybe"})
     assert response.status_code == 400
     assert "isPublic" in response.json()["message"]
+
+
+def test_the_list_costs_the_same_queries_for_2_tokens_as_for_50(admin, org, member):
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            response = admin.get(listing(org, member.username))
+        assert response.status_code == 200
+        return len(response.json()["value"]), len(queries)
+
+    for index in range(2):
+        pat(member, description=f"t{index}")
+    count()  # the first use of the admin's token also records when it was used
+    rows, few = count()
+    for index in range(48):
+        pat(member, description=f"u{index}")
+    assert count() == (50, few)
+    assert rows == 2
