@@ -49,9 +49,13 @@ class TokenAdminView(DialectView):
         )
         if not revocation.tokens:
             return
-        revoked = list(
-            AccessToken.objects.filter(pk__in=[token.id for token in revocation.tokens]).select_related("user")
-        )
+        ids = [token.id for token in revocation.tokens]
+        # In chunks: a rule may revoke more tokens than a statement may name.
+        revoked = [
+            token
+            for start in range(0, len(ids), services.CHUNK)
+            for token in AccessToken.objects.filter(pk__in=ids[start : start + services.CHUNK]).select_related("user")
+        ]
         notifications.notify_admin_revocation(
             tokens=revoked, admin_name=self.request.user.get_username(), organization_name=self.organization.name
         )

@@ -247,3 +247,13 @@ def test_bad_rules_are_400(admin, org, member, body, named):
     assert response.status_code == 400, response.content
     assert named in response.json()["message"]
     assert _revoked(token) == [False]
+
+
+def test_a_rule_revoking_more_than_a_chunk_tells_every_token(admin, org, member, monkeypatch):
+    monkeypatch.setattr("tokens.services.CHUNK", 2)
+    tokens = [pat(member, description=f"t{index}").token for index in range(5)]
+    mail.outbox.clear()
+    assert admin.post(rules(org), {"scopes": "read"}, format="json").status_code == 204
+    assert _revoked(*tokens) == [True] * 5
+    assert len(mail.outbox) == 1
+    assert all(str(token.authorization_id) in mail.outbox[0].body for token in tokens)
