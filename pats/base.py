@@ -106,6 +106,8 @@ class DialectView(APIView):
     content_negotiation_class = JSONOnly
     access_model = AccessToken
     object_scoped = True
+    # Route discovery is asked without an api-version (the official client sends none there).
+    requires_api_version = True
     organization: Organization
     api_version: str
 
@@ -126,7 +128,7 @@ class DialectView(APIView):
         denial = credential_denial(request.auth)
         if denial:
             raise exceptions.AuthenticationFailed(denial)
-        self.api_version = versions.requested(request)
+        self.api_version = versions.requested(request) if self.requires_api_version else ""
         self.check_permissions(request)
         self.check_throttles(request)
         self.organization = find_organization(request, kwargs["organization"])

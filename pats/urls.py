@@ -2,7 +2,7 @@
 
 from django.urls import re_path
 
-from . import lifecycle
+from . import discovery, lifecycle, tokenadmin
 
 ORGANIZATION = r"^(?P<organization>[^/]+)/_apis/"
 
@@ -16,10 +16,28 @@ def case_insensitive(path: str) -> str:
 
 
 urlpatterns: list = [
+    # `{org}/_apis`, with or without the trailing slash (the official client sends none).
+    re_path(ORGANIZATION + r"?\Z", discovery.ResourceLocations.as_view(), name="pats_discovery"),
     # The seed service's own documentation spells it `Tokens/Pats`; a trailing slash is tolerated.
     re_path(
         ORGANIZATION + case_insensitive("tokens/pats") + r"/?\Z",
         lifecycle.PersonalAccessTokens.as_view(),
         name="pat_lifecycle",
+    ),
+    # The token admin API, for the organization's administrators.
+    re_path(
+        ORGANIZATION + case_insensitive("tokenadmin/personalaccesstokens") + r"(?:/(?P<member>[^/]+))?/?\Z",
+        tokenadmin.PersonalAccessTokens.as_view(),
+        name="pats_tokenadmin_personalaccesstokens",
+    ),
+    re_path(
+        ORGANIZATION + case_insensitive("tokenadmin/revocations") + r"/?\Z",
+        tokenadmin.Revocations.as_view(),
+        name="pats_tokenadmin_revocations",
+    ),
+    re_path(
+        ORGANIZATION + case_insensitive("tokenadmin/revocationrules") + r"/?\Z",
+        tokenadmin.RevocationRules.as_view(),
+        name="pats_tokenadmin_revocationrules",
     ),
 ]

@@ -56,6 +56,13 @@ class AccessTokenAccess(BaseAccess):
       the user's tokens bound to those organizations, and nothing else: never the user's
       unbound personal access tokens, never tokens of other organizations' applications
       (`can_revoke_tokens(user)`, `revocable_tokens(user)`).
+    - Through the token admin API, a system administrator or an admin of organization O
+      lists and revokes the personal access tokens of O's members (any role) that are usable
+      in O: bound to O, or bound to none. That includes the members' unbound PATs, which the
+      admin does not otherwise see: an unbound PAT opens O too, so O's admin may stop it.
+      Nobody else may, a system auditor or an auditor of O included; a token bound to another
+      organization may not either (`can_view_member_tokens(organization)`,
+      `can_revoke_member_tokens(organization)`, `member_tokens(organization)`).
     - A token bound to an organization O reaches the tokens bound to O, the tokens of O's
       applications that are bound to no other organization, and its user's own unbound
       personal access tokens. It creates only tokens bound to O and moves no token out of O
@@ -185,6 +192,40 @@ class AccessTokenAccess(BaseAccess):
             return False
         managed = self.org_ids(Perm.MANAGE_APPLICATION_TOKENS)
         return Membership.objects.filter(user_id=obj.pk, organization_id__in=managed).exists()
+
+    def can_view_member_tokens(self, obj=None, data=None):
+        """May the user list the personal access tokens of organization `obj`'s members (read scope suffices)?"""
+        return Decision.when(self._administers_member_tokens(obj))
+
+    def can_revoke_member_tokens(self, obj=None, data=None):
+        """May the user revoke personal access tokens of organization `obj`'s members?"""
+        return Decision.when(self._administers_member_tokens(obj))
+
+    def _administers_member_tokens(self, organization) -> bool:
+        if organization is None or not self.user.is_authenticated:
+            return False
+        bound = self.actor.bound_organization_id
+        if bound is not None and bound != organization.pk:
+            return False
+        return self.is_superuser or organization.pk in self.org_ids(Perm.MANAGE_APPLICATION_TOKENS)
+
+    def member_tokens(self, organization):
+        """The live personal access tokens of `organization`'s members usable in it (bound to it or to none).
+
+        None unless the user administers them; a token bound to the organization reaches, as
+        everywhere, only what `bound()` keeps (the members' PATs bound to it, and its user's own).
+        """
+        if not self._administers_member_tokens(organization):
+            return AccessToken.objects.none()
+        members = Membership.objects.filter(organization_id=organization.pk).values("user_id")
+        tokens = AccessToken.objects.filter(
+            Q(organization_id=organization.pk) | Q(organization__isnull=True),
+            application__isnull=True,
+            revoked_at__isnull=True,
+            user_id__in=members,
+        )
+        bound = self.actor.bound_organization_id
+        return tokens if bound is None else self.bound(tokens, bound)
 
     def revocable_tokens(self, obj, model=None):
         """The tokens of user `obj` (access tokens, or rows of `model`) the user may revoke at once."""

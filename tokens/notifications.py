@@ -1,4 +1,4 @@
-"""Email notices to owners: tokens that expire soon (one message per owner, once per token and expiry), new PATs."""
+"""Email notices to token owners: tokens expiring soon (once per token and expiry), new PATs, PATs an admin revoked."""
 
 import logging
 from dataclasses import dataclass, field
@@ -96,12 +96,12 @@ def notify_expiring(*, days: int, now: datetime | None = None) -> NoticeSummary:
 # A new personal access token ----------------------------------------------------------------
 
 
-def describe_created(token: AccessToken) -> str:
-    """One line about a new PAT: its description, hint, public id and expiry, never its value."""
+def pat_line(token: AccessToken, *, with_expiry: bool = False) -> str:
+    """One line about a PAT: its description, hint and public id (and expiry), never its value."""
     description = token.description or "(no description)"
     hint = f"...{token.token_hint}" if token.token_hint else "(no hint)"
-    expires = token.expires.isoformat(timespec="minutes")
-    return f"- {description}, ending {hint}, authorizationId {token.authorization_id}, expires {expires}"
+    line = f"- {description}, ending {hint}, authorizationId {token.authorization_id}"
+    return f"{line}, expires {token.expires.isoformat(timespec='minutes')}" if with_expiry else line
 
 
 def created_message(user, token: AccessToken) -> tuple[str, str]:
@@ -111,7 +111,7 @@ def created_message(user, token: AccessToken) -> tuple[str, str]:
         "",
         "A personal access token was created for your account:",
         "",
-        describe_created(token),
+        pat_line(token, with_expiry=True),
         "",
         "If you did not create it, revoke it (DELETE /api/v2/tokens/{id}/ or the lifecycle API's DELETE",
         "with its authorizationId) and change your password.",
@@ -134,3 +134,43 @@ def notify_pat_created(token: AccessToken) -> bool:
         logger.warning("creation notice to user=%s failed: %s", user.get_username(), type(error).__name__)
         return False
     return True
+
+
+# Personal access tokens an organization admin revoked -----------------------------------------
+
+
+def notify_admin_revocation(*, tokens: list[AccessToken], admin_name: str, organization_name: str) -> NoticeSummary:
+    """Email each owner that an admin of the organization revoked these tokens of theirs.
+
+    Sent after the revocation is committed; a failed delivery is logged and never undoes or
+    fails the revocation (the activity stream holds the record either way).
+    """
+    summary = NoticeSummary()
+    ordered = sorted(tokens, key=lambda token: (token.user_id, token.pk))
+    for _, group in groupby(ordered, key=lambda token: token.user_id):
+        owned = list(group)
+        user = owned[0].user
+        if user is None or not user.email:
+            if user is not None:
+                summary.skipped.append(user.get_username())
+            continue
+        subject = f"{len(owned)} of your personal access token(s) were revoked in {organization_name}"
+        lines = [
+            f"Hello {user.get_username()},",
+            "",
+            f"{admin_name}, an administrator of the organization {organization_name}, revoked the following",
+            "personal access token(s) of yours. They no longer work.",
+            "",
+            *(pat_line(token) for token in owned),
+            "",
+            "Create a new token if you still need one.",
+        ]
+        try:
+            send_mail(subject, "\n".join(lines) + "\n", settings.DEFAULT_FROM_EMAIL, [user.email])
+        except Exception as error:  # any transport failure: the revocation stands, the other owners still hear
+            logger.warning("revocation notice to user=%s failed: %s", user.get_username(), type(error).__name__)
+            summary.failed.append(user.get_username())
+            continue
+        summary.emailed.append(user.get_username())
+        summary.tokens += len(owned)
+    return summary

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q
 from django.utils import timezone
 
 from config import runtime
@@ -156,6 +157,24 @@ def scope_rights(scope: str) -> frozenset[str]:
 def widens_scope(current: str, proposed: str) -> bool:
     """Would `proposed` let a token do anything `current` does not? Narrowing or restating is not widening."""
     return not scope_rights(proposed) <= scope_rights(current)
+
+
+def granting_any(rights: Iterable[str]) -> Q:
+    """A filter on tokens whose scope grants any of `rights` (`write` implying `read`, as `scope_rights`).
+
+    So `read` matches every token that can read (all of them), `write` those that can write.
+    """
+    condition = Q(pk__in=[])
+    for right in set(rights):
+        words = (READ, WRITE) if right == READ else (right,)
+        for word in words:
+            condition |= (
+                Q(scope=word)
+                | Q(scope__startswith=f"{word} ")
+                | Q(scope__endswith=f" {word}")
+                | Q(scope__contains=f" {word} ")
+            )
+    return condition
 
 
 def owns(user: User | AnonymousUser, token: AccessToken) -> bool:

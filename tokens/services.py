@@ -295,12 +295,14 @@ class Revocation:
 
 
 def revoke_access_tokens(
-    queryset: QuerySet[AccessToken], *, actor: Actor = None, reason: str = ""
+    queryset: QuerySet[AccessToken], *, actor: Actor = None, reason: str = "", organization_id: int | None = None
 ) -> list[RevokedToken]:
     """Tombstone every live access token of `queryset` (steps 1 and 2 of the lock order); return what was revoked.
 
     The tombstone is the one `AccessToken.revoke()` writes (`revoked_at`, `revoked_by`);
-    each revoked token gets its own activity record, inserted in bulk.
+    each revoked token gets its own activity record, inserted in bulk, in the stream of the
+    token's organization (its binding, else its application's), else of `organization_id`
+    (the organization whose admin revokes it).
     """
     lock_users(queryset.filter(revoked_at__isnull=True).values("user_id"))
     rows = list(
@@ -313,6 +315,7 @@ def revoke_access_tokens(
             "user__username",
             "application__name",
             "application__organization_id",
+            "organization_id",
             "description",
         )
     )
@@ -334,7 +337,7 @@ def revoke_access_tokens(
                 object_id=row["pk"],
                 object_repr=f"AccessToken #{row['pk']}",
                 changes={"description": row["description"], "reason": reason} if reason else {},
-                organization_id=row["application__organization_id"],
+                organization_id=row["organization_id"] or row["application__organization_id"] or organization_id,
                 subject_user_id=row["user_id"],
             )
             for row in rows
@@ -373,14 +376,16 @@ def tokens_revoke(
     access_tokens: QuerySet[AccessToken],
     refresh_tokens: QuerySet[RefreshToken] | None = None,
     reason: str = "",
+    organization_id: int | None = None,
 ) -> Revocation:
     """Revoke every live token of the given sets (querysets, e.g. filtered by ids, owner or application).
 
-    Each revoked access token gets its own activity record (with `reason`, never a value).
+    Each revoked access token gets its own activity record (with `reason`, never a value),
+    in the stream of `organization_id` when the token names no organization of its own.
     Refresh tokens are revoked only when `refresh_tokens` is given: without them, a refresh
     token may still obtain a new access token.
     """
-    revoked = revoke_access_tokens(access_tokens, actor=actor, reason=reason)
+    revoked = revoke_access_tokens(access_tokens, actor=actor, reason=reason, organization_id=organization_id)
     refreshed = revoke_refresh_tokens(refresh_tokens) if refresh_tokens is not None else 0
     return Revocation(tokens=revoked, refresh_tokens=refreshed)
 

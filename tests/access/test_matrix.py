@@ -140,6 +140,11 @@ MATRIX = {
     ("OrganizationTokenPolicyAccess", "change", "org_default_token_policy"): (Y, N, Y, N, N, N, N),
     ("OrganizationTokenPolicyAccess", "change", "other_org_token_policy"): (Y, N, N, N, N, Y, N),
     ("OrganizationTokenPolicyAccess", "delete", "org_token_policy"):       (N, N, N, N, N, N, N),
+    # The token admin API: the members' PATs usable in an organization, for its admins only.
+    ("AccessTokenAccess", "view_member_tokens", "org"):    (Y, N, Y, N, N, N, N),
+    ("AccessTokenAccess", "view_member_tokens", "other_org"): (Y, N, N, N, N, Y, N),
+    ("AccessTokenAccess", "revoke_member_tokens", "org"):  (Y, N, Y, N, N, N, N),
+    ("AccessTokenAccess", "revoke_member_tokens", "other_org"): (Y, N, N, N, N, Y, N),
     # ActivityEntryAccess ------------------------------------------------------------------------
     #                                                       su sa oa om oau ooa pu
     ("ActivityEntryAccess", "view", "own_entry"):          (Y, Y, Y, Y, Y, Y, Y),

@@ -8,8 +8,9 @@ READ = "read"
 WRITE = "write"
 ALLOWED_SCOPES = (READ, WRITE)
 
-# Actions a read scope permits. Everything else needs `write`.
-READ_ACTIONS = frozenset({"view"})
+# Actions a read scope permits. Everything else needs `write`. `view_member_tokens`: an
+# organization admin listing the members' personal access tokens (the token admin API).
+READ_ACTIONS = frozenset({"view", "view_member_tokens"})
 
 SCOPE_FORMAT_MESSAGE = f"Must be a simple space-separated string with allowed scopes {list(ALLOWED_SCOPES)}."
 
