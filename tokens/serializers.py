@@ -40,6 +40,8 @@ class ScopeField(serializers.Field):
     """A space-separated set of `read` / `write`; anything else is refused with one message."""
 
     default_error_messages = {"invalid": SCOPE_FORMAT_MESSAGE}
+    # What OPTIONS reports: a string ("read write" is one), not DRF's untyped "field".
+    metadata_type = "string"
 
     def __init__(self, **kwargs):
         kwargs.setdefault("allow_null", True)  # null is refused by to_internal_value, with the same message

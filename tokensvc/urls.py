@@ -14,6 +14,10 @@ v2 = [
     path("", include("tokens.urls")),
     path("", include("applications.urls")),
     path("", include("activity.api.urls")),
+    *(
+        path(f"{name}/", views.ResourceNotKept.as_view(), name=f"{name}_not_kept")
+        for name in views.TOWER_RESOURCES_NOT_KEPT
+    ),
 ]
 
 urlpatterns = [

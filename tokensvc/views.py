@@ -1,10 +1,13 @@
 """The API roots and ping: where clients discover the versions and resources.
 
 They are bound to no model: each is marked `access_public`, open to anyone for reading.
+So are the Tower resources tokensvc does not keep (below), which answer as empty lists.
 """
 
 from django.db import DatabaseError, connection
 from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import ensure_csrf_cookie
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -23,6 +26,8 @@ V2_RESOURCES = {
 }
 
 
+# Tower clients that sign in with a session read the CSRF cookie from here before posting to /api/login/.
+@method_decorator(ensure_csrf_cookie, name="dispatch")
 class ApiRoot(APIView):
     """The versions of the API."""
 
@@ -63,3 +68,27 @@ class Ping(APIView):
         except DatabaseError:
             database = "unavailable"
         return Response({"version": tokensvc.__version__, "database": database})
+
+
+# Tower resources that can carry roles, which tokensvc does not keep. Tower clients read their
+# OPTIONS before working with users (the awx CLI lists the roles a user could be granted on
+# each, and stops if any of them is missing), so they answer as lists that are always empty.
+# They are not listed at /api/v2/: nothing can be done with them.
+TOWER_RESOURCES_NOT_KEPT = (
+    "projects",
+    "inventories",
+    "teams",
+    "credentials",
+    "job_templates",
+    "workflow_job_templates",
+    "instance_groups",
+)
+
+
+class ResourceNotKept(APIView):
+    """A Tower resource that tokensvc does not keep: always an empty list, with no roles to grant."""
+
+    access_public = True
+
+    def get(self, request):
+        return Response({"count": 0, "next": None, "previous": None, "results": []})

@@ -2,6 +2,9 @@
 
 POST and PUT appear only when the requester may use them; the decision is DRF's own
 permission replay, which runs the same `check()` as the real request.
+
+Field descriptions use Tower's vocabulary, which Tower clients (the awx CLI) build their
+arguments from: a related object is of type "id", and `choices` are `[value, label]` pairs.
 """
 
 import types
@@ -81,6 +84,13 @@ class Metadata(SimpleMetadata):
         info = super().get_field_info(field)
         if isinstance(field, serializers.SerializerMethodField):
             info["type"] = self.method_field_type(field)
+        elif isinstance(field, serializers.RelatedField):
+            info["type"] = "id"
+        else:
+            # A custom field names what it takes where DRF would only say "field".
+            info["type"] = getattr(field, "metadata_type", info["type"])
+        if "choices" in info:
+            info["choices"] = [[choice["value"], choice["display_name"]] for choice in info["choices"]]
         info.setdefault("help_text", "")
         if not field.read_only:
             default = field.default
