@@ -6,6 +6,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from tokensvc import logs
 from tokensvc.limits import MAX_LIFETIME_SECONDS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -75,7 +76,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: NUL characters and undecodable form bodies never reach sessions, SSO or views.
+    # Outermost: every request is logged once and answered with its id, refused ones included.
+    "tokensvc.requestlog.RequestLogMiddleware",
+    # NUL characters and undecodable form bodies never reach sessions, SSO or views.
     "tokensvc.middleware.HostileInputMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -262,11 +265,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "tokensvc@localhost")
 # How often, at most, a token's last_used / last_used_ip is written.
 TOKEN_LAST_USED_INTERVAL_SECONDS = env_int("TOKEN_LAST_USED_INTERVAL_SECONDS", 60)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# One line per log record, JSON by default (for log shippers); LOG_FORMAT=text for a terminal.
+LOG_FORMAT = os.environ.get("LOG_FORMAT") or "json"
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, got {LOG_FORMAT!r}.")
+LOGGING = logs.config(fmt=LOG_FORMAT, level=os.environ.get("LOG_LEVEL", "INFO"))
