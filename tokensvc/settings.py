@@ -270,3 +270,9 @@ LOG_FORMAT = os.environ.get("LOG_FORMAT") or "json"
 if LOG_FORMAT not in {"json", "text"}:
     raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, got {LOG_FORMAT!r}.")
 LOGGING = logs.config(fmt=LOG_FORMAT, level=os.environ.get("LOG_LEVEL", "INFO"))
+    # Access tokens only in the Authorization header, never in a query string (RFC 9700 4.3.2;
+    # oauth/authentication.py reads nothing else either).
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    # Authorization responses name their issuer in `iss` (RFC 9207), which the metadata
+    # document then advertises, so a client talking to several servers can tell them apart.
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
