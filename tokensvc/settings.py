@@ -81,6 +81,9 @@ MIDDLEWARE = [
     # NUL characters and undecodable form bodies never reach sessions, SSO or views.
     "tokensvc.middleware.HostileInputMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files (the browsable API's CSS and scripts) with DEBUG off, before sessions and
+    # authentication have any work to do for them.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -169,7 +172,18 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `manage.py collectstatic` gathers the apps' static files, which WhiteNoise serves.
+STATIC_ROOT = os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Without DEBUG: compressed copies and content-hashed names (cached for good by browsers),
+    # which need collectstatic; with DEBUG, files are found in the apps as they are edited.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 # Nothing is served from here; set so that Django's development and test servers, which send
 # every path under MEDIA_URL to their file handler, do not treat every path as a media file.
 MEDIA_URL = "/media/"
