@@ -11,7 +11,7 @@ import calendar
 import json
 import logging
 from datetime import timedelta
-from urllib.parse import unquote_plus
+from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
 
 from django.core.exceptions import SuspiciousOperation
 from django.http import JsonResponse, UnreadablePostError
@@ -316,11 +316,20 @@ class AuthorizationView(OAuthEndpoint, toolkit.AuthorizationView):
     def error_response(self, error, application, **kwargs):
         redirect, details = toolkit.base.OAuthLibMixin.error_response(self, error, **kwargs)
         if redirect:
-            return self.redirect(details["url"], application)
+            return self.redirect(self.with_issuer(details["url"]), application)
         oauthlib_error = details["error"]
         return oauth_error(
             oauthlib_error.error, oauthlib_error.description or "Invalid request.", oauthlib_error.status_code
         )
+
+    def with_issuer(self, url: str) -> str:
+        """An error redirect naming its issuer, as the toolkit names it in successful ones (RFC 9207)."""
+        if not oauth2_settings.COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS:
+            return url
+        parts = urlsplit(url)
+        query = [(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True) if key != "iss"]
+        query.append(("iss", oauth2_settings.oauth2_authorization_server_issuer(self.request)))
+        return urlunsplit(parts._replace(query=urlencode(query)))
 
     def form_invalid(self, form):
         fields = ", ".join(sorted(form.errors)) or "the form"

@@ -6,6 +6,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from tokensvc import logs
 from tokensvc.limits import MAX_LIFETIME_SECONDS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -75,9 +76,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: NUL characters and undecodable form bodies never reach sessions, SSO or views.
+    # Outermost: every request is logged once and answered with its id, refused ones included.
+    "tokensvc.requestlog.RequestLogMiddleware",
+    # NUL characters and undecodable form bodies never reach sessions, SSO or views.
     "tokensvc.middleware.HostileInputMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files (the browsable API's CSS and scripts) with DEBUG off, before sessions and
+    # authentication have any work to do for them.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -109,7 +115,10 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        # Reused for a minute by each worker thread; checked before reuse, so a connection the
+        # database closed meanwhile costs a reconnect instead of an error.
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=env_bool("DATABASE_CONN_HEALTH_CHECKS", True),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -143,6 +152,32 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 
+# HTTPS. Off by default so that plain-HTTP development and tests work; a deployment behind a
+# TLS-terminating proxy turns them on (README, Deploying). `manage.py check --deploy` names
+# each one that is off.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+
+
+def proxy_ssl_header(value: str) -> tuple[str, str] | None:
+    """`X-Forwarded-Proto` (meaning `X-Forwarded-Proto: https`) or `Header: value`, as Django wants it."""
+    if not value:
+        return None
+    name, _, expected = value.partition(":")
+    name, expected = name.strip(), expected.strip() or "https"
+    if not name or not all(part.isalnum() for part in name.split("-")):
+        raise ImproperlyConfigured(
+            f"SECURE_PROXY_SSL_HEADER must be a header name such as X-Forwarded-Proto, got {value!r}."
+        )
+    return "HTTP_" + name.upper().replace("-", "_"), expected
+
+
+# Only behind a proxy that sets this header on every request and drops it from clients:
+# whoever can send it decides whether a request counts as HTTPS.
+SECURE_PROXY_SSL_HEADER = proxy_ssl_header(os.environ.get("SECURE_PROXY_SSL_HEADER", ""))
+
 # External login through a trusted single-sign-on proxy (off by default).
 # When enabled, the proxy sets SSO_REMOTE_USER_HEADER to the authenticated username;
 # accounts created this way carry external_account = SSO_PROVIDER_NAME.
@@ -166,7 +201,18 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `manage.py collectstatic` gathers the apps' static files, which WhiteNoise serves.
+STATIC_ROOT = os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Without DEBUG: compressed copies and content-hashed names (cached for good by browsers),
+    # which need collectstatic; with DEBUG, files are found in the apps as they are edited.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 # Nothing is served from here; set so that Django's development and test servers, which send
 # every path under MEDIA_URL to their file handler, do not treat every path as a media file.
 MEDIA_URL = "/media/"
@@ -225,10 +271,37 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
     "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
     "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    # Access tokens only in the Authorization header, never in a query string (RFC 9700 4.3.2;
+    # oauth/authentication.py reads nothing else either).
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    # Authorization responses name their issuer in `iss` (RFC 9207), which the metadata
+    # document then advertises, so a client talking to several servers can tell them apart.
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
     # What /.well-known/oauth-authorization-server advertises.
     "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
     "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "password", "refresh_token"],
     "OAUTH2_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": ["client_secret_basic", "client_secret_post", "none"],
+}
+
+# What `manage.py check --deploy` may leave unsaid, deliberately:
+SILENCED_SYSTEM_CHECKS = [
+    # The password grant is part of the Tower API this service offers (`awx login` and
+    # scripted clients obtain tokens with it); it is advertised and documented.
+    "oauth2_provider.W002",
+    # `http` redirect URIs stay allowed for native applications' loopback callbacks
+    # (http://127.0.0.1:PORT/, RFC 8252 section 7.3).
+    "oauth2_provider.W008",
+]
+
+# Cache: shared by every process when REDIS_URL names a Redis server (needed as soon as
+# several app servers must agree on a cached value), otherwise private to each process.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "tokensvc"}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
 }
 
 # A lifetime is added to and subtracted from the current time: beyond the bound, dates overflow.
@@ -262,11 +335,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "tokensvc@localhost")
 # How often, at most, a token's last_used / last_used_ip is written.
 TOKEN_LAST_USED_INTERVAL_SECONDS = env_int("TOKEN_LAST_USED_INTERVAL_SECONDS", 60)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
-}
+# One line per log record, JSON by default (for log shippers); LOG_FORMAT=text for a terminal.
+LOG_FORMAT = os.environ.get("LOG_FORMAT") or "json"
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, got {LOG_FORMAT!r}.")
+LOGGING = logs.config(fmt=LOG_FORMAT, level=os.environ.get("LOG_LEVEL", "INFO"))

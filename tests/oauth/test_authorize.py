@@ -69,6 +69,8 @@ def test_full_flow_with_pkce(public_app, org_member):
     assert consent["Location"].startswith(CALLBACK + "?")
     params = query_of(consent["Location"])
     assert params["state"] == "xyz"
+    # RFC 9207: the response names its issuer, as the metadata document does.
+    assert params["iss"] == Client().get("/.well-known/oauth-authorization-server").json()["issuer"]
 
     response = exchange_code(public_app, params["code"], verifier)
     assert response.status_code == 200, response.content
@@ -141,6 +143,7 @@ def test_denied_consent_redirects_with_access_denied(public_app, org_member):
     response = give_consent(signed_in(org_member), public_app, challenge, allow=False)
     assert response.status_code == 302
     assert query_of(response["Location"])["error"] == "access_denied"
+    assert query_of(response["Location"])["iss"] == "http://testserver"
 
 
 def test_malformed_consent_form_is_a_json_error(public_app, org_member):

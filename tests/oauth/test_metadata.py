@@ -26,6 +26,7 @@ EXPECTED = {
     "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
     "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
     "client_id_metadata_document_supported": False,
+    "authorization_response_iss_parameter_supported": True,
 }
 
 
