@@ -236,12 +236,17 @@ def test_a_pat_expiring_while_paging_stays_in_its_place(alice, org, member):
 # Paging while PATs are created ----------------------------------------------------------------
 
 INITIAL = 15
+INSERTS_PER_WORKER = 40
+# More pages than the initial and inserted PATs could fill at two per page: a bound, not a guess.
+MAX_PAGES = INITIAL + 2 * INSERTS_PER_WORKER
 
 
 def insert_while(owner, stop: threading.Event, inserted: list, worker: int) -> None:
     """Create PATs through the service until `stop`, with names and expiries spread over the whole order."""
     try:
-        for index in itertools.count():
+        # Bounded, so that paging always catches up: inserts landing ahead of the cursor
+        # would otherwise keep a slow pager busy for ever on a loaded machine.
+        for index in range(INSERTS_PER_WORKER):
             if stop.is_set():
                 return
             name = f"{'mcaxz'[(index + worker) % 5]}-new-{worker}-{index:03}"
@@ -268,7 +273,8 @@ def test_pages_under_concurrent_inserts_have_no_duplicates_and_no_gaps(pats_clie
     for worker in workers:
         worker.start()
     try:
-        while len(inserted) < 2:
+        deadline = time.monotonic() + 30
+        while len(inserted) < 2 and time.monotonic() < deadline:
             time.sleep(0.005)  # the first page is read with inserts under way
         query = f"sortByOption={sort}&isSortAscending={ascending}"
         found, pages = [], 0
@@ -280,13 +286,14 @@ def test_pages_under_concurrent_inserts_have_no_duplicates_and_no_gaps(pats_clie
             pages += 1
             continuation = body["continuationToken"]
             time.sleep(0.01)  # let the inserters commit between pages
-            if not continuation:
+            if not continuation or pages >= MAX_PAGES:
                 break
         during = len(inserted)
     finally:
         stop.set()
         for worker in workers:
             worker.join(30)
+    assert not continuation, f"paging did not end within {MAX_PAGES} pages"
     assert during > 2, "no PAT was created while paging"
     assert pages >= INITIAL // 3
     assert len(found) == len(set(found)), "a PAT was listed twice"
