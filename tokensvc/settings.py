@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "tokens",
     "oauth",
     "pats",
+    "web",
 ]
 
 MIDDLEWARE = [
