@@ -1,7 +1,5 @@
 """The Tower-shaped serializer for OAuth2 applications, and the token summary it shows."""
 
-from urllib.parse import urlsplit
-
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -14,15 +12,10 @@ from tokensvc.limits import DESCRIPTION_MAX_LENGTH, REDIRECT_URIS_MAX_LENGTH
 from users.models import Organization
 
 from .models import Application
+from .redirects import GRANT_TYPES, redirect_uris_problems
 
 # How many tokens summary_fields.tokens lists (the count covers them all).
 TOKEN_SUMMARY_LIMIT = 10
-GRANT_TYPES = (
-    (Application.GRANT_PASSWORD, "Resource owner password-based"),
-    (Application.GRANT_AUTHORIZATION_CODE, "Authorization code"),
-)
-REDIRECT_SCHEMES = ("http", "https")
-AUTHORIZATION_CODE = Application.GRANT_AUTHORIZATION_CODE
 
 
 def _token_model():
@@ -51,21 +44,6 @@ def with_token_summary(queryset, request):
     return queryset.annotate(
         summary_token_count=Coalesce(Subquery(count, output_field=IntegerField()), 0)
     ).prefetch_related(Prefetch("accesstoken_set", queryset=first, to_attr="summary_tokens"))
-
-
-def redirect_uri_errors(value: str) -> list[str]:
-    errors = []
-    for uri in value.split():
-        try:
-            parts = urlsplit(uri)
-        except ValueError:  # e.g. an unclosed IPv6 bracket
-            errors.append(f"{uri!r} is not a valid URL.")
-            continue
-        if parts.scheme not in REDIRECT_SCHEMES or not parts.netloc:
-            errors.append(f"{uri!r} is not an absolute http or https URL.")
-        elif "#" in uri:
-            errors.append(f"{uri!r} must not contain a fragment (#).")
-    return errors
 
 
 class ApplicationSerializer(BaseSerializer):
@@ -177,14 +155,9 @@ class ApplicationSerializer(BaseSerializer):
             return getattr(instance, name) if instance is not None else None
 
         errors = {}
-        redirect_uris = effective("redirect_uris") or ""
-        uri_errors = redirect_uri_errors(redirect_uris)
+        uri_errors = redirect_uris_problems(effective("redirect_uris") or "", effective("authorization_grant_type"))
         if uri_errors:
             errors["redirect_uris"] = uri_errors
-        elif (
-            not redirect_uris.strip() and effective("authorization_grant_type") == Application.GRANT_AUTHORIZATION_CODE
-        ):
-            errors["redirect_uris"] = ["At least one redirect URI is required for the authorization-code grant type."]
 
         # Name uniqueness is checked by the services, after authorization: checking it here would
         # tell anyone which names exist in organizations they cannot administer.

@@ -100,6 +100,58 @@ def expiry_problem(expires: datetime, *, personal: bool) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class LifetimeLimit:
+    """The longest a new or renewed PAT may live for its owner and binding, and the rule that says so.
+
+    `seconds` None: no limit. `reason` names the rule in words (the system's maximum or an
+    organization's policy); `default_seconds` is what a token gets when nobody chooses.
+    """
+
+    seconds: int | None
+    reason: str
+    default_seconds: int
+
+    def latest(self, now: datetime | None = None) -> datetime | None:
+        """The latest expiry allowed from `now`, or None without a limit."""
+        if self.seconds is None:
+            return None
+        return (now or timezone.now()) + timedelta(seconds=self.seconds)
+
+
+def _duration(seconds: int) -> str:
+    """A lifetime in words: whole days when it is whole days, else seconds."""
+    return f"{seconds // DAY} day(s)" if seconds % DAY == 0 else f"{seconds} seconds"
+
+
+NO_LIFETIME_LIMIT = "Neither the system nor an organization limits how long a personal access token lives."
+
+
+def lifetime_limit(user: User, organization_id: int | None, *, personal: bool = True) -> LifetimeLimit:
+    """The maximum lifetime of a token of `user` bound to `organization_id` (None: unbound), and why.
+
+    The same rules `expiry_problem` and `organization_violation` apply, stated for a person
+    choosing an expiry: for a PAT the strictest of the system's maximum and the organizations'
+    policies; for an application token the lifetime its OAuth2 flow gives it.
+    """
+    default, seconds = limits(personal=personal)
+    if not personal:
+        reason = f"The system gives application tokens at most {_duration(default)}."
+        return LifetimeLimit(seconds=seconds, reason=reason, default_seconds=default)
+    reason = NO_LIFETIME_LIMIT
+    if seconds is not None:
+        reason = f"The system allows personal access tokens to live at most {_duration(seconds)}."
+    for rule in organization_rules(user, organization_id):
+        days = rule.max_pat_lifetime_days
+        if days is not None and (seconds is None or days * DAY < seconds):
+            seconds = days * DAY
+            name = rule.organization.name
+            reason = f"Organization '{name}' allows personal access tokens to live at most {days} day(s)."
+    if seconds is not None:
+        default = min(default, seconds)
+    return LifetimeLimit(seconds=seconds, reason=reason, default_seconds=default)
+
+
 # Interactive sign-in ----------------------------------------------------------------------
 
 # Only a token from the authorization-code flow (or refreshed or rotated from one) proves

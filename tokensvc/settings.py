@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "tokens",
     "oauth",
     "pats",
+    "web",
 ]
 
 MIDDLEWARE = [

@@ -30,6 +30,8 @@ urlpatterns = [
         name="oauth_authorization_server_metadata",
     ),
     path("api/", include("rest_framework.urls")),
+    # The web pages for people (sign in, tokens, organizations) at the root.
+    path("", include("web.urls")),
     # The PAT lifecycle dialect, below an organization's name (last: any first segment matches).
     path("", include("pats.urls")),
 ]
