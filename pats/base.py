@@ -9,7 +9,6 @@ anonymous calls are 401. Which organization is meant comes from the path: one th
 cannot see (tokensvc.access) is a 404, as if it did not exist.
 """
 
-from django.db.models import Q
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication, get_authorization_header
 from rest_framework.negotiation import BaseContentNegotiation
@@ -58,14 +57,21 @@ def credential_denial(credential: object | None) -> str | None:
 
 
 def find_organization(request, name: str) -> Organization:
-    """The organization named in the path, among those the caller sees: exact name, else one case-insensitive match."""
-    visible = access.visible(request, Organization)
-    matches = list(visible.filter(Q(name=name) | Q(name__iexact=name)).order_by("pk")[:3])
-    exact = [organization for organization in matches if organization.name == name]
-    if exact:
-        return exact[0]
-    if len(matches) == 1:
-        return matches[0]
+    """The organization named in the path, if the caller sees it: the one of exactly that name, else the only
+    one whose name differs in case.
+
+    Names are unique only as spelled: when an organization has exactly this name, the path
+    means it and no other, visible or not, so a call aimed at one organization never acts on
+    another whose name differs only in case. Clients lower-case some paths (route discovery),
+    hence the case-insensitive fallback when no name matches exactly.
+    """
+    candidates = list(Organization.objects.filter(name__iexact=name).order_by("pk")[:3])
+    exact = [organization for organization in candidates if organization.name == name]
+    meant = exact if exact else candidates
+    if len(meant) == 1:
+        found = access.visible(request, Organization).filter(pk=meant[0].pk).first()
+        if found is not None:
+            return found
     raise exceptions.NotFound(ORGANIZATION_NOT_FOUND_MESSAGE.format(name=name[:100]))
 
 

@@ -50,7 +50,8 @@ def page_size(request) -> int:
     if not values:
         return DEFAULT_PAGE_SIZE
     value = values[0]
-    if len(values) > 1 or not value.isascii() or not value.isdigit() or int(value) < 1:
+    # At most 7 digits: a longer number is no page size, and int() of thousands of digits fails.
+    if len(values) > 1 or not value.isascii() or not value.isdigit() or len(value) > 7 or int(value) < 1:
         raise _bad("pageSize", f"Must be given once, as a positive integer (at most {MAX_PAGE_SIZE} are served).")
     return min(int(value), MAX_PAGE_SIZE)
 

@@ -84,6 +84,9 @@ def display_name(value: object) -> str:
             PatTokenError.INVALID_DISPLAY_NAME,
             f"displayName may be at most {MAX_DISPLAY_NAME} characters long; it has {len(value)}.",
         )
+    if "\x00" in value:
+        # PostgreSQL cannot store it, and no name needs it.
+        raise PatError(PatTokenError.INVALID_DISPLAY_NAME, "displayName may not contain NUL characters.")
     return value
 
 

@@ -66,7 +66,8 @@ class AccessTokenAccess(BaseAccess):
     - A token bound to an organization O reaches the tokens bound to O, the tokens of O's
       applications that are bound to no other organization, and its user's own unbound
       personal access tokens. It creates only tokens bound to O and moves no token out of O
-      (binding one of those unbound tokens to O, or restating a binding, is no move).
+      (binding one of those unbound tokens to O, or restating a binding, is no move); it
+      rotates, renews and widens only tokens bound to O.
     - A token is bound (`organization`) only to an organization where its owner holds a role,
       a system administrator's to any. Whoever manages a token may bind it while it is bound
       to none, which narrows it; unbinding it or binding it to another organization widens
@@ -100,7 +101,16 @@ class AccessTokenAccess(BaseAccess):
     BOUND_CREATE_MESSAGE = "A token bound to an organization can create only tokens bound to the same organization."
     BOUND_MOVE_MESSAGE = "A token bound to an organization cannot unbind a token or bind it to another organization."
 
+    BOUND_MINT_MESSAGE = (
+        "A token bound to an organization can rotate, renew or widen only tokens bound to the same organization."
+    )
+
     def binding_denial(self, action, obj, data, organization_id):
+        if isinstance(obj, AccessToken) and obj.organization_id != organization_id and self._mints(action, obj, data):
+            # It reaches its owner's unbound tokens (to list, describe, narrow, revoke them), but
+            # a new value, a longer life or a wider scope for one of them would hand the bound
+            # credential's holder rights beyond the organization.
+            return self.BOUND_MINT_MESSAGE
         if data is None or "organization" not in data:
             return None if action != "add" or data is None else self.BOUND_CREATE_MESSAGE
         organization = data["organization"]
@@ -110,6 +120,16 @@ class AccessTokenAccess(BaseAccess):
         if action != "add" and obj is not None and wanted == getattr(obj, "organization_id", None):
             return None  # restating the token's binding (a PUT of what was read) moves nothing
         return self.BOUND_CREATE_MESSAGE if action == "add" else self.BOUND_MOVE_MESSAGE
+
+    @staticmethod
+    def _mints(action, obj, data) -> bool:
+        """Does `action` with `data` give `obj` a new value, a longer life or a wider scope?"""
+        if action == "rotate":
+            return True
+        if action != "change" or not data:
+            return False
+        renews = "expires" in data and data["expires"] != obj.expires
+        return renews or ("scope" in data and policy.widens_scope(obj.scope, data["scope"]))
 
     def visible(self):
         return self.history().filter(revoked_at__isnull=True)
