@@ -353,6 +353,28 @@ def organization_rules(user: User, organization_id: int | None) -> list[Organiza
     return list(rules.order_by("organization__name"))
 
 
+def _kind_violation(
+    rule: OrganizationTokenPolicy, *, organization_id: int | None, scope: str
+) -> PolicyViolation | None:
+    """The rule's refusal of the kind of PAT (bound to no organization, write scope), or None."""
+    name = rule.organization.name
+    if organization_id is None and rule.restrict_global_pats:
+        return PolicyViolation(
+            GLOBAL_VIOLATION,
+            f"Organization '{name}' does not allow personal access tokens that are bound to no organization "
+            "(restrict_global_pats): bind the token to an organization.",
+            "organization",
+        )
+    if rule.restrict_full_scope_pats and WRITE in scope_rights(scope):
+        return PolicyViolation(
+            FULL_SCOPE_VIOLATION,
+            f"Organization '{name}' does not allow personal access tokens with write scope "
+            "(restrict_full_scope_pats): choose the read scope.",
+            "scope",
+        )
+    return None
+
+
 def organization_violation(
     *,
     user: User,
@@ -360,25 +382,19 @@ def organization_violation(
     scope: str,
     expires: datetime,
     rules: Iterable[OrganizationTokenPolicy] | None = None,
+    lifetime_only: bool = False,
 ) -> PolicyViolation | None:
-    """The first organization rule that a PAT of `user` with this binding, scope and expiry breaks, or None."""
+    """The first organization rule that a PAT of `user` with this binding, scope and expiry breaks, or None.
+
+    `lifetime_only`: judge the expiry alone (a PAT whose life is shortened keeps its binding
+    and scope, which the rules judge when they are created, renewed, widened or rebound).
+    """
     now = timezone.now()
     for rule in organization_rules(user, organization_id) if rules is None else rules:
         name = rule.organization.name
-        if organization_id is None and rule.restrict_global_pats:
-            return PolicyViolation(
-                GLOBAL_VIOLATION,
-                f"Organization '{name}' does not allow personal access tokens that are bound to no organization "
-                "(restrict_global_pats): bind the token to an organization.",
-                "organization",
-            )
-        if rule.restrict_full_scope_pats and WRITE in scope_rights(scope):
-            return PolicyViolation(
-                FULL_SCOPE_VIOLATION,
-                f"Organization '{name}' does not allow personal access tokens with write scope "
-                "(restrict_full_scope_pats): choose the read scope.",
-                "scope",
-            )
+        kind = None if lifetime_only else _kind_violation(rule, organization_id=organization_id, scope=scope)
+        if kind is not None:
+            return kind
         days = rule.max_pat_lifetime_days
         if days is not None and expires > now + timedelta(days=days):
             latest = (now + timedelta(days=days)).isoformat(timespec="seconds")

@@ -68,12 +68,16 @@ def _organization_id(token: AccessToken) -> int | None:
     return application.organization_id if application is not None else None
 
 
-def _enforce_organization_rules(token: AccessToken) -> None:
+def _enforce_organization_rules(token: AccessToken, *, lifetime_only: bool = False) -> None:
     """Raise the organizations' PolicyViolation for a PAT in the state it is about to be saved in."""
     if token.application_id is not None or token.user is None:
         return
     violation = policy.organization_violation(
-        user=token.user, organization_id=token.organization_id, scope=token.scope, expires=token.expires
+        user=token.user,
+        organization_id=token.organization_id,
+        scope=token.scope,
+        expires=token.expires,
+        lifetime_only=lifetime_only,
     )
     if violation is not None:
         raise violation
@@ -189,13 +193,19 @@ def token_update(*, actor: Actor, token: AccessToken, data: dict[str, Any]) -> A
         organization_id=_organization_id(token),
         subject_user_id=token.user_id,
     ):
-        renews = "expires" in editable and editable["expires"] != token.expires
+        # A new expiry must fit the organizations' maximum lifetime. Only a longer life, a
+        # wider scope or a new binding is judged by their other rules: a PAT that merely ends
+        # sooner takes rights away.
+        reexpires = "expires" in editable and editable["expires"] != token.expires
+        renews = reexpires and editable["expires"] > token.expires
         widens = "scope" in editable and policy.widens_scope(token.scope, editable["scope"])
         rebinds = "organization" in editable and getattr(editable["organization"], "pk", None) != token.organization_id
         for name, value in editable.items():
             setattr(token, name, value)
         if renews or widens or rebinds:
             _enforce_organization_rules(token)
+        elif reexpires:
+            _enforce_organization_rules(token, lifetime_only=True)
         if editable:
             token.save(update_fields=[*editable, "updated"])
     return token

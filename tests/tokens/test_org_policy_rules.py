@@ -142,7 +142,9 @@ def test_global_on_renew_and_rotate_of_an_existing_unbound_pat(client, member, o
     _policy(org, restrict_global_pats=True)
     url = f"/api/v2/tokens/{token.pk}/"
     assert client.patch(url, {"description": "kept"}, format="json").status_code == 200
-    _refused(client.patch(url, {"expires": _later(5)}, format="json"), "restrict_global_pats")
+    # A renewal gives it a longer life (a shorter one only takes rights away).
+    longer = (token.expires + DAY).isoformat()
+    _refused(client.patch(url, {"expires": longer}, format="json"), "restrict_global_pats")
     _refused(client.post(f"{url}rotate/", {}, format="json"), "restrict_global_pats")
     token.refresh_from_db()
     assert token.revoked_at is None
@@ -172,6 +174,16 @@ def test_full_scope_on_widen(client, member, org):
     url = f"/api/v2/tokens/{token.pk}/"
     _refused(client.patch(url, {"scope": "write"}, format="json"), "restrict_full_scope_pats")
     assert client.patch(url, {"scope": "read"}, format="json").status_code == 200
+
+
+def test_an_existing_write_pat_may_still_be_shortened_or_described_under_the_full_scope_rule(client, member, org):
+    token = factories.personal_token(member, scope="write", expires=timezone.now() + 20 * DAY).token
+    _policy(org, restrict_full_scope_pats=True)
+    url = f"/api/v2/tokens/{token.pk}/"
+    assert client.patch(url, {"expires": _later(5)}, format="json").status_code == 200
+    assert client.patch(url, {"description": "ends sooner"}, format="json").status_code == 200
+    # Lengthening it again is a renewal, judged by the rule.
+    _refused(client.patch(url, {"expires": _later(10)}, format="json"), "restrict_full_scope_pats")
 
 
 def test_full_scope_on_rotate(client, member, org):
