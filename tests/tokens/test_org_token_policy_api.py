@@ -4,18 +4,9 @@ import pytest
 
 from activity.models import ActivityEntry
 from tests import factories
+from tests.support.personas import PERSONAS
 from tokens.models import OrganizationTokenPolicy
 
-PERSONAS = (
-    "superuser",
-    "system_auditor",
-    "org_admin",
-    "org_member",
-    "org_auditor",
-    "other_org_admin",
-    "plain_user",
-    "anonymous",
-)
 DEFAULTS = {
     "max_pat_lifetime_days": None,
     "restrict_global_pats": False,

@@ -8,18 +8,8 @@ import pytest
 from django.urls import reverse
 
 from applications.models import Application
+from tests.support.personas import PERSONAS
 from tokens.models import AccessToken, OrganizationTokenPolicy
-
-PERSONAS = (
-    "superuser",
-    "system_auditor",
-    "org_admin",
-    "org_member",
-    "org_auditor",
-    "other_org_admin",
-    "plain_user",
-    "anonymous",
-)
 
 
 def url_of(name, world, org):
