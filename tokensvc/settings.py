@@ -93,6 +93,13 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# Benchmark runs only (bench/run, never in production): /bench/ serves the ceiling view and
+# /api/v2/me/ behind the toolkit's stock authentication, and a request may ask how many SQL
+# statements it ran.
+BENCHMARK = env_bool("BENCHMARK", False)
+if BENCHMARK:
+    MIDDLEWARE.insert(0, "bench.middleware.QueryCountMiddleware")
+
 ROOT_URLCONF = "tokensvc.urls"
 WSGI_APPLICATION = "tokensvc.wsgi.application"
 ASGI_APPLICATION = "tokensvc.asgi.application"
