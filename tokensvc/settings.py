@@ -89,7 +89,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "users.sso.ExternalHeaderMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    # Django's, building the message storage only for a request that uses it.
+    "tokensvc.messages.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -235,6 +236,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "tokensvc.api.pagination.Pagination",
     "DEFAULT_FILTER_BACKENDS": ["tokensvc.api.filters.FieldLookupBackend"],
     "DEFAULT_METADATA_CLASS": "tokensvc.api.metadata.Metadata",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "tokensvc.api.negotiation.ContentNegotiation",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
