@@ -144,6 +144,16 @@ AUTHENTICATION_BACKENDS = [
     "users.backends.LocalPasswordBackend",
     "users.sso.ExternalHeaderBackend",
 ]
+# User passwords: Argon2id (Django's recommended hasher); a PBKDF2 hash from before is rehashed
+# with it at the next sign-in. Client secrets, long random strings, take a keyed HMAC instead
+# (applications/hashers.py), last here so that it never hashes a password.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+    "applications.hashers.ClientSecretHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -287,6 +297,8 @@ OAUTH2_PROVIDER = {
     # document then advertises, so a client talking to several servers can tell them apart.
     "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
     # What /.well-known/oauth-authorization-server advertises.
+    # New client secrets are hashed with a keyed HMAC, not a password hasher (applications/hashers.py).
+    "CLIENT_SECRET_HASHER": "hmac_sha256_client_secret",
     "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
     "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "password", "refresh_token"],
     "OAUTH2_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": ["client_secret_basic", "client_secret_post", "none"],
