@@ -444,7 +444,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="short runs: the whole benchmark in under 3 minutes")
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--scale", action="store_true", help="PostgreSQL: 1k/100k/1M tokens, bulk commands")
-    parser.add_argument("--duration", type=float, help="seconds per wrk run (default 10, --quick 3)")
+    parser.add_argument("--duration", type=int, help="seconds per wrk run (default 10, --quick 3)")
     parser.add_argument("--runs", type=int, default=3, help="wrk runs per scenario; the median is reported")
     parser.add_argument("--tokens", type=int, default=10_000, help="tokens visible to the requesting user")
     args = parser.parse_args()

@@ -103,9 +103,9 @@ def add_filler(count: int, user_id: int, expired: bool = False) -> None:
         expires = "now() - interval '1 day'" if expired else "now() + interval '365 days'"
         cursor.execute(
             f"""
-            INSERT INTO {table} (user_id, token, token_checksum, scope, expires, created, updated,
+            INSERT INTO {table} (user_id, token, token_checksum, scope, resource, expires, created, updated,
                                  description, authorization_id, token_hint, issued_via)
-            SELECT %s, '', encode(sha256(convert_to('tsp_filler_' || n, 'UTF8')), 'hex'), 'read write',
+            SELECT %s, '', encode(sha256(convert_to('tsp_filler_' || n, 'UTF8')), 'hex'), 'read write', '[]',
                    {expires}, now(), now(), 'filler ' || n, gen_random_uuid(),
                    right(n::text, 4), 'api'
             FROM generate_series(%s, %s) AS n

@@ -52,6 +52,10 @@ if not SECRET_KEY:
     # Only ever used with DEBUG on: sessions signed with it are worthless elsewhere.
     SECRET_KEY = "insecure-development-key-do-not-use-in-production"
 
+# Earlier keys, still accepted for what they signed and for the client-secret hashes they keyed
+# (applications/hashers.py), while a new SECRET_KEY is rolled out.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # A failed CSRF check answers JSON like every other error (tokensvc/errors.py).
