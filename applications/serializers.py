@@ -2,12 +2,11 @@
 
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from rest_framework import serializers
 
 from tokensvc import access
 from tokensvc.api.relations import VisibleRelatedField
-from tokensvc.api.serializers import SECRET_PLACEHOLDER, BaseSerializer
+from tokensvc.api.serializers import SECRET_PLACEHOLDER, BaseSerializer, reverse_pk
 from tokensvc.limits import DESCRIPTION_MAX_LENGTH, REDIRECT_URIS_MAX_LENGTH
 from users.models import Organization
 
@@ -113,9 +112,9 @@ class ApplicationSerializer(BaseSerializer):
 
     def get_related(self, obj):
         return {
-            "tokens": reverse("application_tokens", kwargs={"pk": obj.pk}),
-            "organization": reverse("organization_detail", kwargs={"pk": obj.organization_id}),
-            "activity_stream": reverse("application_activity_stream", kwargs={"pk": obj.pk}),
+            "tokens": reverse_pk("application_tokens", obj.pk),
+            "organization": reverse_pk("organization_detail", obj.organization_id),
+            "activity_stream": reverse_pk("application_activity_stream", obj.pk),
         }
 
     def get_summary_fields(self, obj):

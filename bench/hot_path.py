@@ -5,7 +5,10 @@ authentication, access layer, serializer, database) and not a web server. Withou
 DATABASE_URL it uses a temporary SQLite file that it creates, migrates and deletes; with
 DATABASE_URL it creates and drops a separate test_<name> database next to the given one.
 
-    .venv/bin/python bench/hot_path.py [--seconds 2] [--tokens 200]
+    .venv/bin/python bench/hot_path.py [--seconds 2] [--tokens 200] [--profile PATH]
+
+With --profile, the timed requests of /api/v2/me/ also run under pyinstrument
+(requirements-dev.txt), whose call tree is written to PATH as text.
 """
 
 import argparse
@@ -63,7 +66,7 @@ def seed(extra_tokens: int) -> str:
     return value
 
 
-def measure(client, path: str, seconds: float, **headers) -> dict:
+def measure(client, path: str, seconds: float, profile: str | None = None, **headers) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -80,6 +83,12 @@ def measure(client, path: str, seconds: float, **headers) -> dict:
             client.get(path, **headers)
     queries = len(captured.captured_queries) / sample
 
+    profiler = None
+    if profile:
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.0005)
+        profiler.start()
     count = 0
     started = time.perf_counter()
     deadline = started + seconds
@@ -87,6 +96,9 @@ def measure(client, path: str, seconds: float, **headers) -> dict:
         client.get(path, **headers)
         count += 1
     elapsed = time.perf_counter() - started
+    if profiler is not None:
+        profiler.stop()
+        Path(profile).write_text(profiler.output_text(show_all=False))
     return {"path": path, "requests": count, "rps": count / elapsed, "ms": 1000 * elapsed / count, "queries": queries}
 
 
@@ -94,6 +106,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=2.0, help="timed duration per endpoint (default 2)")
     parser.add_argument("--tokens", type=int, default=200, help="other users' tokens in the table (default 200)")
+    parser.add_argument("--profile", metavar="PATH", help="write a pyinstrument call tree of GET /api/v2/me/ here")
     args = parser.parse_args()
 
     workdir = configure_environment()
@@ -113,7 +126,7 @@ def main() -> int:
         value = seed(args.tokens)
         client = Client()
         ping = measure(client, "/api/v2/ping/", args.seconds)
-        me = measure(client, "/api/v2/me/", args.seconds, HTTP_AUTHORIZATION=f"Bearer {value}")
+        me = measure(client, "/api/v2/me/", args.seconds, args.profile, HTTP_AUTHORIZATION=f"Bearer {value}")
     finally:
         if test_name is not None:
             connection.creation.destroy_test_db(old_name, verbosity=0)

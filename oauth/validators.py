@@ -27,6 +27,7 @@ from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors
 
 from activity import recorder
+from applications.hashers import check_client_secret
 from tokens.locks import InactiveUser, lock_active_user
 from tokens.models import AccessToken, Grant, IssuedVia, RefreshToken
 from tokens.policy import external_user_denial, widens_scope
@@ -53,6 +54,10 @@ class ExternalUserDenied(errors.CustomOAuth2Error):
 
 
 class Validator(OAuth2Validator):
+    def _check_secret(self, provided_secret, stored_secret):
+        # A keyed HMAC for what the toolkit checks with the password hashers; older hashes upgraded.
+        return check_client_secret(provided_secret, stored_secret)
+
     # Users ------------------------------------------------------------------
 
     def ensure_user_may_hold_tokens(self, user, request):

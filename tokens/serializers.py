@@ -29,7 +29,7 @@ from rest_framework import serializers
 
 from tokensvc.access.scopes import SCOPE_FORMAT_MESSAGE, is_valid_scope
 from tokensvc.api.relations import VisibleRelatedField
-from tokensvc.api.serializers import SECRET_PLACEHOLDER, BaseSerializer, strict_id
+from tokensvc.api.serializers import SECRET_PLACEHOLDER, BaseSerializer, reverse_pk, strict_id
 from users.models import Organization, User
 
 from . import policy
@@ -191,12 +191,12 @@ class TokenSerializer(BaseSerializer):
         return getattr(obj, "issued_refresh_value", None) or SECRET_PLACEHOLDER
 
     def get_related(self, obj) -> dict:
-        related = {"user": reverse("user_detail", kwargs={"pk": obj.user_id})}
+        related = {"user": reverse_pk("user_detail", obj.user_id)}
         if obj.application_id is not None:
-            related["application"] = reverse("application_detail", kwargs={"pk": obj.application_id})
+            related["application"] = reverse_pk("application_detail", obj.application_id)
         if obj.organization_id is not None:
-            related["organization"] = reverse("organization_detail", kwargs={"pk": obj.organization_id})
-        related["activity_stream"] = reverse(self.detail_view, kwargs={"pk": obj.pk}) + "activity_stream/"
+            related["organization"] = reverse_pk("organization_detail", obj.organization_id)
+        related["activity_stream"] = reverse_pk(self.detail_view, obj.pk, "activity_stream/")
         if obj.rotated_from_id is not None:
             # The predecessor is a tombstone: its detail is a 404, the list with ?status=all shows it.
             related["rotated_from"] = token_any_status_url(obj.rotated_from_id)

@@ -52,6 +52,10 @@ if not SECRET_KEY:
     # Only ever used with DEBUG on: sessions signed with it are worthless elsewhere.
     SECRET_KEY = "insecure-development-key-do-not-use-in-production"
 
+# Earlier keys, still accepted for what they signed and for the client-secret hashes they keyed
+# (applications/hashers.py), while a new SECRET_KEY is rolled out.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # A failed CSRF check answers JSON like every other error (tokensvc/errors.py).
@@ -90,9 +94,17 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "users.sso.ExternalHeaderMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    # Django's, building the message storage only for a request that uses it.
+    "tokensvc.messages.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# Benchmark runs only (bench/run, never in production): /bench/ serves the ceiling view and
+# /api/v2/me/ behind the toolkit's stock authentication, and a request may ask how many SQL
+# statements it ran.
+BENCHMARK = env_bool("BENCHMARK", False)
+if BENCHMARK:
+    MIDDLEWARE.insert(0, "bench.middleware.QueryCountMiddleware")
 
 ROOT_URLCONF = "tokensvc.urls"
 WSGI_APPLICATION = "tokensvc.wsgi.application"
@@ -136,6 +148,16 @@ AUTHENTICATION_BACKENDS = [
     # Username and password, for local accounts only (external ones sign in through their provider).
     "users.backends.LocalPasswordBackend",
     "users.sso.ExternalHeaderBackend",
+]
+# User passwords: Argon2id (Django's recommended hasher); a PBKDF2 hash from before is rehashed
+# with it at the next sign-in. Client secrets, long random strings, take a keyed HMAC instead
+# (applications/hashers.py), last here so that it never hashes a password.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+    "applications.hashers.ClientSecretHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -229,6 +251,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "tokensvc.api.pagination.Pagination",
     "DEFAULT_FILTER_BACKENDS": ["tokensvc.api.filters.FieldLookupBackend"],
     "DEFAULT_METADATA_CLASS": "tokensvc.api.metadata.Metadata",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "tokensvc.api.negotiation.ContentNegotiation",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -279,6 +302,8 @@ OAUTH2_PROVIDER = {
     # document then advertises, so a client talking to several servers can tell them apart.
     "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
     # What /.well-known/oauth-authorization-server advertises.
+    # New client secrets are hashed with a keyed HMAC, not a password hasher (applications/hashers.py).
+    "CLIENT_SECRET_HASHER": "hmac_sha256_client_secret",
     "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
     "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "password", "refresh_token"],
     "OAUTH2_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": ["client_secret_basic", "client_secret_post", "none"],

@@ -1,5 +1,6 @@
 """URL configuration: /api/ roots, /api/v2/ resources, /api/o/ OAuth2 endpoints, login."""
 
+from django.conf import settings
 from django.urls import include, path
 
 from oauth import views as oauth_views
@@ -35,6 +36,10 @@ urlpatterns = [
     # The PAT lifecycle dialect, below an organization's name (last: any first segment matches).
     path("", include("pats.urls")),
 ]
+
+if settings.BENCHMARK:
+    # The benchmark's own routes (bench/urls.py), first so that the dialect's catch-all misses them.
+    urlpatterns.insert(0, path("bench/", include("bench.urls")))
 
 # What Django answers itself (a body or field count over its limits, an unknown path, a
 # crash) is JSON too, shaped like every other error of the route (tokensvc/errors.py).

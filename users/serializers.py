@@ -2,11 +2,10 @@
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.urls import reverse
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
-from tokensvc.api.serializers import BaseSerializer
+from tokensvc.api.serializers import BaseSerializer, reverse_pk
 from tokensvc.api.viewsets import is_id
 from tokensvc.limits import DESCRIPTION_MAX_LENGTH
 
@@ -83,9 +82,7 @@ class UserSerializer(BaseSerializer):
 
     def get_related(self, obj):
         pk = obj.pk
-        return {
-            name: reverse(f"user_{name}", kwargs={"pk": pk}) for name in ("organizations", "admin_of_organizations")
-        }
+        return {name: reverse_pk(f"user_{name}", pk) for name in ("organizations", "admin_of_organizations")}
 
     def validate_username(self, value):
         # Stored in its compatibility form (NFKC), as Django's own forms store it: "ﬁx" is "fix".
@@ -138,4 +135,4 @@ class OrganizationSerializer(BaseSerializer):
     def get_related(self, obj):
         pk = obj.pk
         related = ("users", "admins", "auditors", "token_policy")
-        return {name: reverse(f"organization_{name}", kwargs={"pk": pk}) for name in related}
+        return {name: reverse_pk(f"organization_{name}", pk) for name in related}

@@ -72,3 +72,50 @@ def test_a_bound_token_adds_no_query_to_the_hot_path(client_for, persona, org, v
         client.get("/api/v2/me/")  # the first use records last_used; later requests do not
     for path in ("/api/v2/me/", f"/api/v2/tokens/{bound_pat.pk}/", f"/api/v2/organizations/{org.pk}/"):
         assert _queries(bound, path) == _queries(unbound, path), path
+
+
+# The benchmark's hot paths (bench/run scenarios 2-4 and 7): fixed budgets, no writes in steady state --
+
+# Creating a PAT: the owner's row locked, policy reads, the insert, its activity record, the
+# savepoints around them; revoking: the lock, the conditional update, refresh tokens, the record.
+CREATE_BUDGET, REVOKE_BUDGET = 13, 10
+
+
+def _statements(client, method, path, **extra):
+    with CaptureQueriesContext(connection) as queries:
+        response = getattr(client, method)(path, **extra)
+    assert response.status_code < 300, response.content
+    writes = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+    return response, len(queries), writes
+
+
+@pytest.mark.parametrize(
+    ("path", "budget"),
+    [
+        ("/api/v2/me/", 1),  # the token with its user, in one statement
+        ("/api/v2/tokens/PAT/", 2),  # the token, then the visible row
+        ("/api/v2/tokens/?page_size=200", 3),  # the token, the count, the page
+    ],
+)
+def test_bearer_hot_paths_keep_their_query_budget_and_write_nothing(client_for, org_member, path, budget):
+    client = client_for(org_member)
+    for index in range(30):
+        factories.personal_token(org_member, description=f"filler {index}")
+    path = path.replace("PAT", str(client.token.pk))
+    client.get("/api/v2/me/")  # the first use records last_used, once per interval
+
+    for _ in range(3):
+        _, count, writes = _statements(client, "get", path)
+        assert count <= budget, path
+        assert writes == []
+
+
+def test_creating_and_revoking_a_pat_keeps_its_query_budget(client_for, org_member):
+    client = client_for(org_member)
+    client.get("/api/v2/me/")
+    created, create_count, _ = _statements(
+        client, "post", "/api/v2/tokens/", data={"description": "bench", "scope": "read"}, format="json"
+    )
+    _, revoke_count, _ = _statements(client, "delete", f"/api/v2/tokens/{created.json()['id']}/")
+    assert create_count <= CREATE_BUDGET
+    assert revoke_count <= REVOKE_BUDGET
