@@ -22,6 +22,7 @@ from tokensvc import access
 from users.models import Organization
 
 from . import errors, versions
+from .openapi import DialectSchema
 
 PAT_CREDENTIAL_MESSAGE = (
     "Personal access tokens cannot manage personal access tokens: sign in through an OAuth2 application "
@@ -110,6 +111,7 @@ class DialectView(APIView):
     authentication_classes = (BasicRefused, BearerTokenAuthentication, SessionAuthentication)
     renderer_classes = (JSONRenderer,)
     content_negotiation_class = JSONOnly
+    schema = DialectSchema()
     access_model = AccessToken
     object_scoped = True
     # Route discovery is asked without an api-version (the official client sends none there).

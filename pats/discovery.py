@@ -12,9 +12,11 @@ The list is the same for every caller; asking needs the same sign-in as every ot
 of the dialect, but no api-version (the clients send none with it).
 """
 
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from .base import DialectView
+from .openapi import ResourceLocationsSerializer
 
 # The versions the dialect speaks (pats/versions.py): 6.1 to 7.2, resource version 1.
 MIN_VERSION, MAX_VERSION, RESOURCE_VERSION = 6.1, 7.2, 1
@@ -57,6 +59,11 @@ class ResourceLocations(DialectView):
 
     requires_api_version = False
 
+    @extend_schema(
+        operation_id="pats_resource_locations",
+        summary="Where each resource of the dialect lives (route discovery)",
+        responses={200: ResourceLocationsSerializer},
+    )
     def get(self, request, organization):
         value = locations()
         return Response({"count": len(value), "value": value})

@@ -10,6 +10,7 @@ another user's included, is authorizationNotFound (404), never a hint that it ex
 import uuid
 
 from django.db.models import Q
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -19,6 +20,7 @@ from tokensvc import access
 from tokensvc.api.parsers import JSONParser
 
 from . import errors, listing, wire
+from . import openapi as schema
 from .base import DialectView
 from .errors import PatError, PatTokenError
 
@@ -54,6 +56,8 @@ class PersonalAccessTokens(DialectView):
 
     http_method_names = ["get", "post", "put", "delete"]
     parser_classes = (JSONParser,)
+    # Failures of the operations themselves are answered in the `patTokenError` shape.
+    pat_token_errors = True
 
     def get_exception_handler(self):
         return _pat_errors
@@ -92,6 +96,12 @@ class PersonalAccessTokens(DialectView):
 
     # Operations.
 
+    @extend_schema(
+        operation_id="pats_list",
+        summary="List your personal access tokens, or Get one with authorizationId",
+        parameters=schema.LIST_PARAMETERS,
+        responses={200: schema.PAT_TOKEN_LIST_OR_GET},
+    )
     def get(self, request, *args, **kwargs):
         if "authorizationId" in request.query_params:
             token = self.find(wire.authorization_id(request.query_params["authorizationId"]))
@@ -105,6 +115,12 @@ class PersonalAccessTokens(DialectView):
             }
         )
 
+    @extend_schema(
+        operation_id="pats_create",
+        summary="Create a personal access token; its value is in patToken.token, this once",
+        request=schema.PatTokenCreateSerializer,
+        responses={200: schema.PatTokenResultSerializer},
+    )
     def post(self, request, *args, **kwargs):
         body = wire.body(request.data, update=False)
         organization = None if body.all_orgs else self.organization
@@ -122,6 +138,12 @@ class PersonalAccessTokens(DialectView):
         )
         return Response(wire.result(issued.token, self.organization, issued.value))
 
+    @extend_schema(
+        operation_id="pats_update",
+        summary="Update (rename, narrow or widen, renew or shorten, bind or unbind) a personal access token",
+        request=schema.PatTokenUpdateSerializer,
+        responses={200: schema.PatTokenResultSerializer},
+    )
     def put(self, request, *args, **kwargs):
         body = wire.body(request.data, update=True)
         assert body.authorization_id is not None
@@ -149,6 +171,12 @@ class PersonalAccessTokens(DialectView):
             raise TokenChangedConflict() from None
         return Response(wire.result(token, self.organization))
 
+    @extend_schema(
+        operation_id="pats_revoke",
+        summary="Revoke a personal access token",
+        parameters=schema.REVOKE_PARAMETERS,
+        responses={204: None},
+    )
     def delete(self, request, *args, **kwargs):
         token = self.find(wire.authorization_id(request.query_params.get("authorizationId")))
         if token.revoked_at is None:

@@ -18,6 +18,7 @@ take effect at once; the owners are emailed.
 
 from django.db.models import Q
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -27,6 +28,7 @@ from tokensvc import access
 from tokensvc.api.permissions import enforce
 from users.models import Membership, User
 
+from . import openapi as schema
 from . import tokenadmin_wire as wire
 from .base import DialectView
 
@@ -64,6 +66,12 @@ class TokenAdminView(DialectView):
 class PersonalAccessTokens(TokenAdminView):
     """GET: one member's personal access tokens usable in the organization, a page at a time."""
 
+    @extend_schema(
+        operation_id="tokenadmin_personalaccesstokens_list",
+        summary="List a member's personal access tokens usable in the organization",
+        parameters=schema.MEMBER_TOKENS_PARAMETERS,
+        responses={200: schema.PagedSessionTokensSerializer},
+    )
     def get(self, request, organization, member=None):
         enforce(request, "view_member_tokens", AccessToken, obj=self.organization)
         if not member:
@@ -103,6 +111,13 @@ class PersonalAccessTokens(TokenAdminView):
 class Revocations(TokenAdminView):
     """POST: revoke the listed authorizations that are member tokens usable in the organization."""
 
+    @extend_schema(
+        operation_id="tokenadmin_revocations_create",
+        summary="Revoke members' personal access tokens by authorizationId",
+        parameters=[schema.IS_PUBLIC],
+        request=schema.RevocationSerializer(many=True),
+        responses={204: None},
+    )
     def post(self, request, organization):
         enforce(request, "revoke_member_tokens", AccessToken, obj=self.organization)
         ids = wire.revocation_ids(request.data)
@@ -115,6 +130,12 @@ class Revocations(TokenAdminView):
 class RevocationRules(TokenAdminView):
     """POST: revoke at once every member token usable in the organization that the rule matches."""
 
+    @extend_schema(
+        operation_id="tokenadmin_revocationrules_create",
+        summary="Revoke every member token whose scope grants the named rights, created before an instant",
+        request=schema.RevocationRuleSerializer,
+        responses={204: None},
+    )
     def post(self, request, organization):
         enforce(request, "revoke_member_tokens", AccessToken, obj=self.organization)
         rights, before = wire.revocation_rule(request.data, timezone.now())

@@ -1,5 +1,6 @@
 """Revoking a user's tokens at once: POST /api/v2/users/{id}/tokens/revoke/."""
 
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers
 from rest_framework.response import Response
 
@@ -53,11 +54,15 @@ class UserTokensRevoke(viewsets.ParentMixin, viewsets.AccessMixin, generics.Gene
     def policy(self):
         return access.policy_for(self.request, AccessToken)
 
+    @extend_schema(responses=inline_serializer("RevocableTokens", {"revocable": serializers.IntegerField()}))
     def get(self, request, *args, **kwargs):
         user = self.get_parent()
         count = self.policy().revocable_tokens(user).filter(revoked_at__isnull=True).count()
         return Response({"revocable": count})
 
+    @extend_schema(
+        request=None, responses={200: inline_serializer("RevokedTokens", {"revoked": serializers.IntegerField()})}
+    )
     def post(self, request, *args, **kwargs):
         user = self.get_parent()
         enforce(request, "revoke_tokens", AccessToken, obj=user)

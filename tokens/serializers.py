@@ -24,10 +24,11 @@ is bound to (null: unbound), except the token's current one, which a PUT may sen
 
 from django.db.models import Q
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from oauth2_provider.models import get_application_model
 from rest_framework import serializers
 
-from tokensvc.access.scopes import SCOPE_FORMAT_MESSAGE, is_valid_scope
+from tokensvc.access.scopes import ALLOWED_SCOPES, SCOPE_FORMAT_MESSAGE, is_valid_scope
 from tokensvc.api.relations import VisibleRelatedField
 from tokensvc.api.serializers import SECRET_PLACEHOLDER, BaseSerializer, reverse_pk, strict_id
 from users.models import Organization, User
@@ -35,13 +36,19 @@ from users.models import Organization, User
 from . import policy
 from .models import AccessToken, OrganizationTokenPolicy
 
+# Every value ScopeField accepts, for the OpenAPI schema.
+SCOPE_CHOICES = (*ALLOWED_SCOPES, " ".join(ALLOWED_SCOPES), " ".join(reversed(ALLOWED_SCOPES)))
 
+
+@extend_schema_field({"type": "string", "enum": list(SCOPE_CHOICES)})
 class ScopeField(serializers.Field):
     """A space-separated set of `read` / `write`; anything else is refused with one message."""
 
     default_error_messages = {"invalid": SCOPE_FORMAT_MESSAGE}
     # What OPTIONS reports: a string ("read write" is one), not DRF's untyped "field".
     metadata_type = "string"
+    # allow_null below only routes null to the "invalid" message; the schema says it is never null.
+    refuses_null = True
 
     def __init__(self, **kwargs):
         kwargs.setdefault("allow_null", True)  # null is refused by to_internal_value, with the same message
@@ -300,7 +307,9 @@ class OrganizationTokenPolicySerializer(KnownFieldsOnly, serializers.ModelSerial
     """An organization's rules for its members' personal access tokens; unknown fields are refused."""
 
     organization = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The organization.")
-    modified = serializers.DateTimeField(read_only=True, help_text="When the policy last changed; null: never set.")
+    modified = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When the policy last changed; null: never set."
+    )
     max_pat_lifetime_days = LifetimeDaysField(
         required=False,
         allow_null=True,

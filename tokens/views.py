@@ -9,6 +9,7 @@ token view: 400 naming `expires` for the lifetime rule, 403 for the others.
 from django.db import transaction
 from django.http import Http404
 from django.urls import reverse
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from oauth2_provider.models import get_application_model
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.response import Response
@@ -17,6 +18,7 @@ from activity.api.views import ObjectActivityStream
 from tokensvc import access
 from tokensvc.api import viewsets
 from tokensvc.api.permissions import enforce
+from tokensvc.openapi.schema import ErrorSerializer
 from users.models import Organization, User
 
 from . import org_policy, policy, services
@@ -113,6 +115,13 @@ class TokenChangedConflict(exceptions.APIException):
     default_code = "conflict"
 
 
+CHANGED_MEANWHILE = OpenApiResponse(ErrorSerializer, description=TokenChangedConflict.default_detail)
+
+
+@extend_schema_view(
+    put=extend_schema(responses={200: TokenSerializer, 409: CHANGED_MEANWHILE}),
+    patch=extend_schema(responses={200: TokenSerializer, 409: CHANGED_MEANWHILE}),
+)
 class TokenDetail(TokenViewMixin, viewsets.DetailView):
     def update_object(self, instance, data):
         try:
@@ -154,6 +163,7 @@ class TokenRotate(TokenViewMixin, viewsets.ReadOnlyDetailView):
             return super().get_queryset()
         return access.visible(self.request, AccessToken, include_revoked=True)
 
+    @extend_schema(request=TokenRotateSerializer, responses={201: TokenSerializer})
     def post(self, request, *args, **kwargs):
         self._token = token = self.get_object()
         serializer = self.get_serializer(data=request.data)

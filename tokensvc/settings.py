@@ -6,7 +6,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from tokensvc import logs
+from tokensvc import __version__, logs
 from tokensvc.limits import MAX_LIFETIME_SECONDS
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -68,6 +68,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    # The docs pages' scripts and styles, served as static files: the pages need no internet access.
+    "drf_spectacular_sidecar",
     "oauth2_provider",
     "tokensvc",
     "activity",
@@ -262,8 +265,35 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "EXCEPTION_HANDLER": "tokensvc.api.exceptions.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "tokensvc.openapi.schema.AutoSchema",
     "PAGE_SIZE": 25,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+# The OpenAPI schema at /api/v2/schema/ (tokensvc/openapi/): generated from the views, with the
+# OAuth2 endpoints (oauth/openapi.py) and the PAT lifecycle dialect (pats/openapi.py) added.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "tokensvc API",
+    "DESCRIPTION": (
+        "A Tower-style OAuth2 and personal access token service: the REST API under /api/v2/, the OAuth2 "
+        "endpoints under /api/o/ and the PAT lifecycle API under /{organization}/_apis/."
+    ),
+    "VERSION": __version__,
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Separate request and response components: read-only fields (ids, token values) are not inputs.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v2/",
+    # Two sets of scope values: the service's, and the lifecycle API's (which adds `app_token`).
+    "ENUM_NAME_OVERRIDES": {
+        "TokenScopeEnum": "tokens.serializers.SCOPE_CHOICES",
+        "PatTokenScopeEnum": "pats.wire.ACCEPTED_SCOPES",
+    },
+    "PREPROCESSING_HOOKS": ["pats.openapi.readable_paths"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "oauth.openapi.add_oauth_endpoints",
+        "pats.openapi.add_discovery_options",
+    ],
 }
 
 # django-oauth-toolkit: models are the project's own from the first migration.

@@ -6,10 +6,14 @@ from django.urls import include, path
 from oauth import views as oauth_views
 
 from . import views
+from .openapi import views as openapi_views
 
 v2 = [
     path("", views.ApiV2Root.as_view(), name="api_v2_root"),
     path("ping/", views.Ping.as_view(), name="ping"),
+    path("schema/", openapi_views.Schema.as_view(), name="api_schema"),
+    path("docs/", openapi_views.SwaggerUI.as_view(), name="api_docs"),
+    path("redoc/", openapi_views.ReDoc.as_view(), name="api_redoc"),
     path("", include("config.api.urls")),
     path("", include("users.urls")),
     path("", include("tokens.urls")),

@@ -8,6 +8,8 @@ from django.db import DatabaseError, connection
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -34,6 +36,17 @@ class ApiRoot(APIView):
     access_public = True
     view_name = "REST API"
 
+    @extend_schema(
+        responses=inline_serializer(
+            "ApiRoot",
+            {
+                "description": serializers.CharField(),
+                "current_version": serializers.CharField(),
+                "available_versions": serializers.DictField(child=serializers.CharField()),
+                "oauth2": serializers.CharField(),
+            },
+        )
+    )
     def get(self, request):
         return Response(
             {
@@ -51,6 +64,7 @@ class ApiV2Root(APIView):
     access_public = True
     view_name = "Version 2"
 
+    @extend_schema(responses={200: {"type": "object", "additionalProperties": {"type": "string"}}})
     def get(self, request):
         return Response({name: reverse(url_name) for name, url_name in V2_RESOURCES.items()})
 
@@ -60,6 +74,12 @@ class Ping(APIView):
 
     access_public = True
 
+    @extend_schema(
+        responses=inline_serializer(
+            "Ping",
+            {"version": serializers.CharField(), "database": serializers.ChoiceField(choices=["ok", "unavailable"])},
+        )
+    )
     def get(self, request):
         try:
             with connection.cursor() as cursor:
@@ -90,5 +110,16 @@ class ResourceNotKept(APIView):
 
     access_public = True
 
+    @extend_schema(
+        responses=inline_serializer(
+            "EmptyList",
+            {
+                "count": serializers.IntegerField(min_value=0, max_value=0),
+                "next": serializers.CharField(allow_null=True),
+                "previous": serializers.CharField(allow_null=True),
+                "results": serializers.ListField(child=serializers.DictField(), max_length=0),
+            },
+        )
+    )
     def get(self, request):
         return Response({"count": 0, "next": None, "previous": None, "results": []})

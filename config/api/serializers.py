@@ -1,5 +1,6 @@
 """The shape of runtime settings over the API: strict JSON types, bounded lifetimes, unknown keys refused."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tokensvc.limits import MAX_LIFETIME_SECONDS
@@ -26,6 +27,7 @@ def _seconds(value, *, nullable: bool = False):
     return value
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_SECONDS})
 class SecondsField(serializers.Field):
     def __init__(self, *, nullable=False, **kwargs):
         self.nullable = nullable
@@ -43,6 +45,7 @@ class SecondsField(serializers.Field):
         return value
 
 
+@extend_schema_field({"type": "boolean"})
 class StrictBooleanField(serializers.Field):
     def to_internal_value(self, data):
         if not isinstance(data, bool):
@@ -53,6 +56,13 @@ class StrictBooleanField(serializers.Field):
         return bool(value)
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "properties": {key: {"type": "integer", "minimum": 1, "maximum": MAX_SECONDS} for key in LIFETIME_KEYS},
+        "additionalProperties": False,
+    }
+)
 class LifetimesField(serializers.Field):
     """{"ACCESS_TOKEN_EXPIRE_SECONDS": int, ...}; a partial dict changes only the keys given."""
 

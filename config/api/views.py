@@ -6,6 +6,8 @@ query the store instead of caching it.
 """
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -22,6 +24,9 @@ class SettingsRoot(APIView):
     access_model = ConfigValue
     view_name = "Settings"
 
+    @extend_schema(
+        responses=inline_serializer("SettingsCategories", {name: serializers.CharField() for name in CATEGORIES})
+    )
     def get(self, request):
         return Response({name: reverse(url_name) for name, url_name in CATEGORIES.items()})
 
@@ -32,12 +37,15 @@ class AuthenticationSettings(APIView):
     access_model = ConfigValue
     view_name = "Authentication Settings"
 
+    @extend_schema(responses=AuthenticationSettingsSerializer)
     def get(self, request):
         return Response(authentication_settings())
 
+    @extend_schema(request=AuthenticationSettingsSerializer, responses=AuthenticationSettingsSerializer)
     def put(self, request):
         return self._update(request, partial=False)
 
+    @extend_schema(request=AuthenticationSettingsSerializer, responses=AuthenticationSettingsSerializer)
     def patch(self, request):
         return self._update(request, partial=True)
 

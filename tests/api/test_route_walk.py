@@ -22,12 +22,16 @@ DRF_ROUTES = [(route, view) for route, view in all_routes() if isinstance(view, 
 NON_DRF_PREFIXES = ("api/o/", ".well-known/", "api/login/", "api/logout/")
 # The web pages for people answer for themselves too (tests/web/ walks them).
 WEB_PAGES_MODULE = "web."
-# The only views bound to no model: where clients discover the API and check that it lives, and
-# the Tower resources tokensvc does not keep, which Tower clients probe and which are always empty.
+# The only views bound to no model: where clients discover the API and check that it lives, its
+# OpenAPI schema and docs pages, and the Tower resources tokensvc does not keep, which Tower
+# clients probe and which are always empty.
 PUBLIC_ROUTES = {
     "api/",
     "api/v2/",
     "api/v2/ping/",
+    "api/v2/schema/",
+    "api/v2/docs/",
+    "api/v2/redoc/",
     "api/v2/projects/",
     "api/v2/inventories/",
     "api/v2/teams/",
@@ -155,7 +159,13 @@ def test_a_read_token_cannot_write_anywhere(route, view_class, world, client_for
     assert snapshot() == before
 
 
-@pytest.mark.parametrize(("route", "view_class"), ROUTES, ids=[route for route, _ in ROUTES])
+# Documents rather than resources: the schema answers in OpenAPI's JSON and YAML types only
+# (tests/api/test_openapi.py), the docs pages are HTML pages of their own.
+NOT_BROWSABLE = {"api/v2/schema/"}
+BROWSABLE = [(route, view) for route, view in ROUTES if route not in NOT_BROWSABLE]
+
+
+@pytest.mark.parametrize(("route", "view_class"), BROWSABLE, ids=[route for route, _ in BROWSABLE])
 def test_every_route_reads_and_renders_in_the_browsable_api(route, view_class, world, client_for):
     url = fill(route, view_class, existing=True) or fill(route, view_class, existing=False)
     reader = client_for(world["superuser"], scope="read")

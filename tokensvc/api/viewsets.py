@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Model
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.response import Response
 
@@ -172,6 +173,7 @@ class AssociationView(SubListView):
     def access_action(self, request):
         return "associate" if request.method == "POST" else None
 
+    @extend_schema(request=AssociateSerializer, responses={204: None})
     def post(self, request, *args, **kwargs):
         parent = self.get_parent()
         # Decided before the body is read, so a refusal says nothing about which ids exist.
