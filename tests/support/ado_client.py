@@ -6,14 +6,14 @@ when the pins below change; concurrent test processes wait for each other on a l
 """
 
 import fcntl
-import os
 import shutil
 import subprocess
 import sys
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.support.environment import in_ci, index_reachable
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV = ROOT / ".cache" / "ado-venv"
@@ -23,15 +23,6 @@ _STAMP = VENV / ".pins"
 
 def _python() -> Path:
     return VENV / "bin" / "python"
-
-
-def _index_reachable() -> bool:
-    url = os.environ.get("PIP_INDEX_URL", "https://pypi.org/simple/")
-    try:
-        with urllib.request.urlopen(url + "azure-devops/", timeout=10):  # noqa: S310 (a fixed https URL)
-            return True
-    except OSError:
-        return False
 
 
 def _install() -> subprocess.CompletedProcess:
@@ -61,6 +52,6 @@ def official_client_python() -> Path:
         if result.returncode == 0:
             _STAMP.write_text(wanted)
             return _python()
-    if not os.environ.get("CI") and not _index_reachable():
+    if not in_ci() and not index_reachable("azure-devops"):
         pytest.skip("The package index is unreachable, so the official client cannot be installed (CI unset).")
     pytest.fail(f"Installing {' '.join(PINS)} failed:\n{result.stdout}\n{result.stderr}")

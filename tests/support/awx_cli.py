@@ -12,12 +12,11 @@ import re
 import shutil
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 
 import pytest
 
+from tests.support.environment import in_ci, index_reachable
 from tests.support.paths import PROJECT_DIR
 
 # awxkit 24.6.1 imports pkg_resources, which setuptools 81 no longer ships.
@@ -29,22 +28,6 @@ INSTALL_TIMEOUT = 600
 RUN_TIMEOUT = 60
 # What the CLI would otherwise read from the caller's environment instead of its arguments.
 CLIENT_VARIABLES = re.compile(r"^(CONTROLLER_|TOWER_|AWXKIT_)")
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no", "off")
-
-
-def index_reachable() -> bool:
-    """Whether the package index pip would use answers at all."""
-    index = os.environ.get("PIP_INDEX_URL", "https://pypi.org/simple/").rstrip("/") + "/awxkit/"
-    try:
-        with urllib.request.urlopen(index, timeout=15):  # noqa: S310 (the index's own http(s) URL)
-            return True
-    except urllib.error.HTTPError:
-        return True  # it answered
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 def _install() -> None:
@@ -74,7 +57,7 @@ def awx_executable() -> str:
         try:
             _install()
         except (RuntimeError, subprocess.SubprocessError, OSError) as error:
-            if not in_ci() and not index_reachable():
+            if not in_ci() and not index_reachable("awxkit"):
                 pytest.skip(f"awxkit could not be installed and the package index is unreachable: {error}")
             raise
     return str(executable)

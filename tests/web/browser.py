@@ -6,12 +6,11 @@ axe-core comes from the npm registry (tests/web/package.json, pinned in its lock
 """
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
+from tests.support.environment import unavailable
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -23,13 +22,6 @@ WIDE = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 # What fails a page: axe's two highest impacts.
 FAILING_IMPACTS = ("serious", "critical")
-
-
-def unavailable(reason: str):
-    """Skip on a developer's machine without a browser; never in CI, where it is a failure."""
-    if os.environ.get("CI"):
-        pytest.fail(f"CI must run the browser tests: {reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 def chromium_path() -> str:
