@@ -212,6 +212,10 @@ SSO_REMOTE_USER_HEADER = os.environ.get("SSO_REMOTE_USER_HEADER", "X-Remote-User
 SSO_PROVIDER_NAME = os.environ.get("SSO_PROVIDER_NAME", "sso")
 # Addresses allowed to send the header (the proxy's); empty trusts every peer.
 SSO_TRUSTED_PROXIES = env_list("SSO_TRUSTED_PROXIES", [])
+
+# Reverse proxies whose X-Forwarded-For names the client (tokensvc/addresses.py); empty: the
+# connection's peer is the client, and the header is ignored.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
 # Trust the header from any peer: only where nothing but the proxy can reach the service.
 SSO_TRUST_ALL_PEERS = env_bool("SSO_TRUST_ALL_PEERS", False)
 if SSO_REMOTE_USER_ENABLED and not SSO_TRUSTED_PROXIES and not SSO_TRUST_ALL_PEERS:
@@ -267,6 +271,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "tokensvc.api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "tokensvc.openapi.schema.AutoSchema",
     "PAGE_SIZE": 25,
+    # Throttles name a client by tokensvc.addresses.client_address, never by a header it writes.
+    "NUM_PROXIES": 0,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
