@@ -19,6 +19,7 @@ tokens/receivers.py answers here, in the same transaction.
 """
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeAlias
@@ -305,7 +306,12 @@ class Revocation:
 
 
 def revoke_access_tokens(
-    queryset: QuerySet[AccessToken], *, actor: Actor = None, reason: str = "", organization_id: int | None = None
+    queryset: QuerySet[AccessToken],
+    *,
+    actor: Actor = None,
+    reason: str = "",
+    organization_id: int | None = None,
+    report: Callable[[list[RevokedToken]], None] | None = None,
 ) -> list[RevokedToken]:
     """Tombstone every live access token of `queryset` (steps 1 and 2 of the lock order); return what was revoked.
 
@@ -313,60 +319,75 @@ def revoke_access_tokens(
     each revoked token gets its own activity record, inserted in bulk, in the stream of the
     token's organization (its binding, else its application's), else of `organization_id`
     (the organization whose admin revokes it).
+
+    The tokens are locked, revoked and recorded CHUNK at a time, by ascending id (the lock
+    order holds across chunks), so memory stays flat however many there are. With `report`,
+    each chunk's revoked tokens are handed to it instead of being collected and returned.
     """
-    lock_users(queryset.filter(revoked_at__isnull=True).values("user_id"))
-    rows = list(
-        queryset.filter(revoked_at__isnull=True)
-        .select_for_update(of=("self",))
-        .order_by("pk")
-        .values(
-            "pk",
-            "user_id",
-            "user__username",
-            "application__name",
-            "application__organization_id",
-            "organization_id",
-            "description",
-        )
-    )
-    if not rows:
-        return []
+    live = queryset.filter(revoked_at__isnull=True)
+    lock_users(live.values("user_id"))
     now = timezone.now()
     by = actor if getattr(actor, "is_authenticated", False) else None
-    ids = [row["pk"] for row in rows]
-    for start in range(0, len(ids), CHUNK):
-        AccessToken.objects.filter(pk__in=ids[start : start + CHUNK], revoked_at__isnull=True).update(
+    revoked: list[RevokedToken] = []
+    after = 0
+    while True:
+        rows = list(
+            live.filter(pk__gt=after)
+            .select_for_update(of=("self",))
+            .order_by("pk")
+            .values(
+                "pk",
+                "user_id",
+                "user__username",
+                "application__name",
+                "application__organization_id",
+                "organization_id",
+                "description",
+            )[:CHUNK]
+        )
+        if not rows:
+            return revoked
+        after = rows[-1]["pk"]
+        AccessToken.objects.filter(pk__in=[row["pk"] for row in rows], revoked_at__isnull=True).update(
             revoked_at=now, revoked_by=by, updated=now
         )
-    ActivityEntry.objects.bulk_create(
-        [
-            recorder.entry(
-                actor=by,
-                operation="delete",
-                object_type=type_name(AccessToken),
-                object_id=row["pk"],
-                object_repr=f"AccessToken #{row['pk']}",
-                changes={"description": row["description"], "reason": reason} if reason else {},
-                organization_id=row["organization_id"] or row["application__organization_id"] or organization_id,
-                subject_user_id=row["user_id"],
-            )
-            for row in rows
-        ],
-        batch_size=CHUNK,
-    )
-    return [RevokedToken(row["pk"], row["user__username"] or "", row["application__name"]) for row in rows]
+        ActivityEntry.objects.bulk_create(
+            [
+                recorder.entry(
+                    actor=by,
+                    operation="delete",
+                    object_type=type_name(AccessToken),
+                    object_id=row["pk"],
+                    object_repr=f"AccessToken #{row['pk']}",
+                    changes={"description": row["description"], "reason": reason} if reason else {},
+                    organization_id=row["organization_id"] or row["application__organization_id"] or organization_id,
+                    subject_user_id=row["user_id"],
+                )
+                for row in rows
+            ]
+        )
+        chunk = [RevokedToken(row["pk"], row["user__username"] or "", row["application__name"]) for row in rows]
+        if report is not None:
+            report(chunk)
+        else:
+            revoked.extend(chunk)
 
 
 def revoke_refresh_tokens(queryset: QuerySet[RefreshToken]) -> int:
     """Mark every live refresh token of `queryset` revoked (step 3 of the lock order); return how many."""
     live = queryset.filter(revoked__isnull=True)
     lock_users(live.values("user_id"))
-    # Locked by id before the UPDATE, which would otherwise lock them in whatever order it meets them.
-    ids = list(live.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True))
-    if not ids:
-        return 0
     now = timezone.now()
-    return RefreshToken.objects.filter(pk__in=ids, revoked__isnull=True).update(revoked=now, updated=now)
+    count, after = 0, 0
+    while True:
+        # Locked by id before the UPDATE, which would otherwise lock them in whatever order it
+        # meets them; a chunk at a time, by ascending id, so memory stays flat.
+        locked = live.filter(pk__gt=after).select_for_update(of=("self",)).order_by("pk")
+        ids = list(locked.values_list("pk", flat=True)[:CHUNK])
+        if not ids:
+            return count
+        after = ids[-1]
+        count += RefreshToken.objects.filter(pk__in=ids, revoked__isnull=True).update(revoked=now, updated=now)
 
 
 def revoke_grants(queryset: QuerySet[Grant]) -> int:
@@ -387,15 +408,19 @@ def tokens_revoke(
     refresh_tokens: QuerySet[RefreshToken] | None = None,
     reason: str = "",
     organization_id: int | None = None,
+    report: Callable[[list[RevokedToken]], None] | None = None,
 ) -> Revocation:
     """Revoke every live token of the given sets (querysets, e.g. filtered by ids, owner or application).
 
     Each revoked access token gets its own activity record (with `reason`, never a value),
     in the stream of `organization_id` when the token names no organization of its own.
     Refresh tokens are revoked only when `refresh_tokens` is given: without them, a refresh
-    token may still obtain a new access token.
+    token may still obtain a new access token. `report`, if given, receives the revoked
+    access tokens a chunk at a time instead of `Revocation.tokens` (see revoke_access_tokens).
     """
-    revoked = revoke_access_tokens(access_tokens, actor=actor, reason=reason, organization_id=organization_id)
+    revoked = revoke_access_tokens(
+        access_tokens, actor=actor, reason=reason, organization_id=organization_id, report=report
+    )
     refreshed = revoke_refresh_tokens(refresh_tokens) if refresh_tokens is not None else 0
     return Revocation(tokens=revoked, refresh_tokens=refreshed)
 

@@ -103,6 +103,30 @@ def test_revoke_is_set_based(org_member):
     assert _queries_to_revoke(2, org_member) == _queries_to_revoke(40, org_member)
 
 
+def test_revoke_works_a_chunk_at_a_time(org_member, monkeypatch):
+    # Memory stays flat however many tokens there are: a fixed number of rows per chunk, every
+    # chunk revoked and recorded, each token printed once, in id order.
+    from tokens import services
+
+    monkeypatch.setattr(services, "CHUNK", 3)
+    ids = [factories.personal_token(org_member).token.pk for _ in range(8)]
+    with CaptureQueriesContext(connection) as queries:
+        output = run("revoke_oauth2_tokens", "--all")
+    lines = output.strip().splitlines()
+    assert lines[:-1] == [
+        f"Revoked access token {pk}: user {org_member.username}, application (personal access token)"
+        for pk in sorted(ids)
+    ]
+    assert lines[-1] == "Revoked 8 access token(s) and 0 refresh token(s)."
+    assert not AccessToken.objects.filter(revoked_at__isnull=True).exists()
+    recorded = ActivityEntry.objects.filter(object_type="o_auth2_access_token", operation="delete", object_id__in=ids)
+    assert sorted(recorded.values_list("object_id", flat=True)) == sorted(ids)
+    chunks = [query["sql"] for query in queries.captured_queries if "LIMIT 3" in query["sql"]]
+    # Access tokens: three full chunks and the empty one that ends the loop; refresh tokens: none.
+    assert sum('FROM "tokens_accesstoken"' in sql for sql in chunks) == 4
+    assert sum('FROM "tokens_refreshtoken"' in sql for sql in chunks) == 1
+
+
 def test_revoke_for_an_unknown_user_fails(db):
     with pytest.raises(CommandError, match="^A user with that username does not exist.$"):
         call_command("revoke_oauth2_tokens", "--user", "ghost")

@@ -1,5 +1,7 @@
 """Revoke access tokens (everyone's or one user's), and with --all their refresh tokens too."""
 
+import tempfile
+
 from django.core.management.base import BaseCommand
 
 from tokens.models import AccessToken, RefreshToken
@@ -22,20 +24,35 @@ class Command(BaseCommand):
         switch.add_argument("--all", dest="refresh", action="store_true", help="Revoke refresh tokens too.")
         switch.add_argument("--revoke_refresh", dest="refresh", action="store_true", help="Same as --all.")
 
-    def revoke(self, user, access, refresh, with_refresh: bool):
+    def revoke(self, user, access, refresh, with_refresh: bool, lines) -> tuple[int, int]:
+        # Run again after a deadlock: what an attempt that rolled back wrote is forgotten.
+        lines.seek(0)
+        lines.truncate()
+        counted = 0
+
+        def report(chunk):
+            # Written a chunk at a time to a file, not kept in memory, and printed once committed.
+            nonlocal counted
+            counted += len(chunk)
+            for token in chunk:
+                application = token.application if token.application is not None else "(personal access token)"
+                lines.write(f"Revoked access token {token.id}: user {token.username}, application {application}\n")
+
         revocation = tokens_revoke(
-            access_tokens=access, refresh_tokens=refresh if with_refresh else None, reason="revoke_oauth2_tokens"
+            access_tokens=access,
+            refresh_tokens=refresh if with_refresh else None,
+            reason="revoke_oauth2_tokens",
+            report=report,
         )
-        revoked, refresh_count = revocation.tokens, revocation.refresh_tokens
         note(
             "revoke_oauth2_tokens",
             operation="delete",
             object_type=type_name(AccessToken),
             subject=user,
-            access_tokens=len(revoked),
-            refresh_tokens=refresh_count,
+            access_tokens=counted,
+            refresh_tokens=revocation.refresh_tokens,
         )
-        return revoked, refresh_count
+        return counted, revocation.refresh_tokens
 
     def handle(self, *args, **options):
         user = find_user(options["user"]) if options["user"] else None
@@ -45,11 +62,12 @@ class Command(BaseCommand):
             access, refresh = access.filter(user=user), refresh.filter(user=user)
         # One transaction, run again if PostgreSQL picks it as a deadlock victim (the locks are
         # taken in the order of tokens/locks.py, so only a path that ignores it could collide).
-        revoked, refresh_count = run_atomic(self.revoke, user, access, refresh, options["refresh"])
-        for token in revoked:
-            application = token.application if token.application is not None else "(personal access token)"
-            self.stdout.write(f"Revoked access token {token.id}: user {token.username}, application {application}")
-        summary = f"Revoked {len(revoked)} access token(s)"
+        with tempfile.TemporaryFile("w+", encoding="utf-8") as lines:
+            revoked, refresh_count = run_atomic(self.revoke, user, access, refresh, options["refresh"], lines)
+            lines.seek(0)
+            for line in lines:
+                self.stdout.write(line.rstrip("\n"))
+        summary = f"Revoked {revoked} access token(s)"
         if options["refresh"]:
             summary += f" and {refresh_count} refresh token(s)"
         self.stdout.write(summary + ".")
