@@ -237,6 +237,24 @@ def test_cleanup_deletes_only_what_cannot_be_used(org, org_member, tokens):
     assert ActivityEntry.objects.filter(object_type="token_cleanup").get().changes["access_tokens"] == 1
 
 
+def test_cleanup_works_a_chunk_at_a_time(org_member, monkeypatch):
+    from tokens.management.commands import cleanup_tokens
+
+    monkeypatch.setattr(cleanup_tokens, "CHUNK", 2)
+    past = timezone.now() - timedelta(days=1)
+    expired = [factories.personal_token(org_member, expires=past).token.pk for _ in range(5)]
+    # A successor's link to an expired predecessor is cleared, not a reason to keep either.
+    successor = factories.personal_token(org_member)
+    AccessToken.objects.filter(pk=successor.token.pk).update(rotated_from_id=expired[0])
+    with CaptureQueriesContext(connection) as queries:
+        output = run("cleanup_tokens")
+    assert output.strip().startswith("Deleted 5 expired access token(s),")
+    assert not AccessToken.objects.filter(pk__in=expired).exists()
+    assert AccessToken.objects.get(pk=successor.token.pk).rotated_from_id is None
+    chunks = [query["sql"] for query in queries.captured_queries if 'FROM "tokens_accesstoken"' in query["sql"]]
+    assert sum("LIMIT 2" in sql for sql in chunks) == 4  # 2 + 2 + 1, and the empty chunk that ends it
+
+
 # expire_sessions -------------------------------------------------------------------------------
 
 
