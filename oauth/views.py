@@ -28,7 +28,6 @@ from oauthlib.oauth2.rfc6749 import errors
 
 from tokens.models import AccessToken, RefreshToken
 from tokensvc import tokenformat
-from tokensvc.shownonce import no_store
 
 from . import server
 from .validators import Validator
@@ -55,7 +54,9 @@ INTROSPECTION_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
 
 def oauth_error(error: str, description: str, status: int, headers: dict | None = None) -> JsonResponse:
-    response = no_store(JsonResponse({"error": error, "error_description": description}, status=status))
+    response = JsonResponse({"error": error, "error_description": description}, status=status)
+    response["Cache-Control"] = "no-store"
+    response["Pragma"] = "no-cache"
     for name, value in (headers or {}).items():
         response[name] = value
     return response
@@ -187,8 +188,10 @@ class TokenView(OAuthEndpoint, toolkit.TokenView):
             return oauth_error(
                 "unsupported_grant_type", f"Unsupported grant_type: use {', '.join(grant_types())}.", 400
             )
-        # Tokens or an error about them: neither is kept by a cache (RFC 6749 section 5.1).
-        return no_store(self.authorization_flow_token_response(request))
+        response = self.authorization_flow_token_response(request)
+        response["Cache-Control"] = "no-store"
+        response["Pragma"] = "no-cache"
+        return response
 
 
 @method_decorator(csrf_exempt, name="dispatch")
