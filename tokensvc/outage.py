@@ -61,8 +61,7 @@ def is_unavailable(error: BaseException | None) -> bool:
         # No SQLSTATE: the driver failed before the server answered (refused, timed out,
         # closed unexpectedly). With one, only the codes of a connection that is gone.
         return code is None or code.startswith(UNAVAILABLE_SQLSTATE_CLASSES) or code in UNAVAILABLE_SQLSTATES
-    # An OperationalError Django raises itself about a connection, e.g. a closed one in atomic().
-    return cause is None and "connection" in str(error).lower()
+    return False
 
 
 def _is_web_page(request) -> bool:
