@@ -229,7 +229,7 @@ def test_a_real_connection_failure_is_classified_as_unavailable(db):
     assert outage.is_unavailable(caught.value)
 
 
-def test_a_real_sqlite_lock_timeout_is_not_an_outage(db):
+def test_sqlite_busy_database_is_not_an_outage(db):
     if connection.vendor != "sqlite":
         pytest.skip("SQLite's own 'database is locked'")
     import sqlite3
