@@ -8,6 +8,7 @@ from tokensvc import access
 from tokensvc.api.relations import VisibleRelatedField
 from tokensvc.api.serializers import SECRET_PLACEHOLDER, BaseSerializer, reverse_pk
 from tokensvc.limits import DESCRIPTION_MAX_LENGTH, REDIRECT_URIS_MAX_LENGTH
+from tokensvc.shownonce import reveal
 from users.models import Organization
 
 from .models import Application
@@ -107,7 +108,7 @@ class ApplicationSerializer(BaseSerializer):
     def get_client_secret(self, obj) -> str | None:
         if obj.client_type != Application.CLIENT_CONFIDENTIAL:
             return None
-        issued = getattr(obj, "issued_client_secret", None)
+        issued = reveal(self.context.get("request"), getattr(obj, "issued_client_secret", None))
         return issued if issued else SECRET_PLACEHOLDER
 
     def get_related(self, obj):

@@ -11,6 +11,7 @@ from enum import StrEnum
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from tokensvc import outage
 from tokensvc.api.permissions import InsufficientScope
 
 from .versions import VersionError
@@ -78,6 +79,11 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     """Every failure of a dialect view, as JSON in the dialect's shapes; unknown exceptions propagate (500)."""
     if isinstance(exc, PatError):
         return pat_error_response(exc)
+    if outage.is_unavailable(exc):
+        response = Response(error_body(outage.MESSAGE, "ServiceUnavailableException"), status=503)
+        response["Retry-After"] = str(outage.RETRY_AFTER_SECONDS)
+        response["Cache-Control"] = "no-store"
+        return response
     if isinstance(exc, VersionError):
         return Response(error_body(str(exc), "VssVersionNotSupportedException"), status=status.HTTP_400_BAD_REQUEST)
     if not isinstance(exc, exceptions.APIException):

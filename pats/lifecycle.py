@@ -18,6 +18,7 @@ from tokens import policy, services
 from tokens.models import AccessToken
 from tokensvc import access
 from tokensvc.api.parsers import JSONParser
+from tokensvc.shownonce import reveal
 
 from . import errors, listing, wire
 from . import openapi as schema
@@ -136,7 +137,7 @@ class PersonalAccessTokens(DialectView):
             expires=body.valid_to,
             organization=organization,
         )
-        return Response(wire.result(issued.token, self.organization, issued.value))
+        return Response(wire.result(issued.token, self.organization, reveal(request, issued.value)))
 
     @extend_schema(
         operation_id="pats_update",

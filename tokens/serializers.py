@@ -31,6 +31,7 @@ from rest_framework import serializers
 from tokensvc.access.scopes import ALLOWED_SCOPES, SCOPE_FORMAT_MESSAGE, is_valid_scope
 from tokensvc.api.relations import VisibleRelatedField
 from tokensvc.api.serializers import SECRET_PLACEHOLDER, BaseSerializer, reverse_pk, strict_id
+from tokensvc.shownonce import reveal
 from users.models import Organization, User
 
 from . import policy
@@ -190,12 +191,12 @@ class TokenSerializer(BaseSerializer):
         return summary
 
     def get_token(self, obj) -> str:
-        return getattr(obj, "issued_value", None) or SECRET_PLACEHOLDER
+        return reveal(self.context.get("request"), getattr(obj, "issued_value", None)) or SECRET_PLACEHOLDER
 
     def get_refresh_token(self, obj) -> str | None:
         if obj.application_id is None:
             return None
-        return getattr(obj, "issued_refresh_value", None) or SECRET_PLACEHOLDER
+        return reveal(self.context.get("request"), getattr(obj, "issued_refresh_value", None)) or SECRET_PLACEHOLDER
 
     def get_related(self, obj) -> dict:
         related = {"user": reverse_pk("user_detail", obj.user_id)}

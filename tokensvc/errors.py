@@ -13,7 +13,13 @@ from django.http import JsonResponse
 
 # Routes that answer errors as OAuth error objects.
 OAUTH_PREFIXES = ("/api/o/", "/.well-known/")
-OAUTH_ERROR_CODES = {400: "invalid_request", 403: "access_denied", 404: "invalid_request", 500: "server_error"}
+OAUTH_ERROR_CODES = {
+    400: "invalid_request",
+    403: "access_denied",
+    404: "invalid_request",
+    500: "server_error",
+    503: "temporarily_unavailable",
+}
 
 
 def error_response(request, status: int, message: str) -> JsonResponse:

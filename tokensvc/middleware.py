@@ -190,7 +190,7 @@ def refusal(request, message: str) -> JsonResponse:
 
 
 class HostileInputMiddleware:
-    """First in the stack: nothing after it (sessions, SSO, authentication, views) sees such input."""
+    """Before sessions, SSO, authentication and views: none of them sees such input."""
 
     def __init__(self, get_response):
         self.get_response = get_response

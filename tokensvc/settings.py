@@ -86,9 +86,17 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost: every request is logged once and answered with its id, refused ones included.
     "tokensvc.requestlog.RequestLogMiddleware",
+    # Before anything that answers on its own (refusals, static files, outages), so that every
+    # response carries nosniff, the Referrer-Policy and X-Frame-Options.
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Cache-Control: no-store on every response that shows a token value or client secret.
+    "tokensvc.shownonce.NoStoreMiddleware",
+    # An unreachable database is a 503 with Retry-After, wherever a request meets it; outside
+    # sessions, whose saving can meet it too.
+    "tokensvc.outage.DatabaseUnavailableMiddleware",
     # NUL characters and undecodable form bodies never reach sessions, SSO or views.
     "tokensvc.middleware.HostileInputMiddleware",
-    "django.middleware.security.SecurityMiddleware",
     # Static files (the browsable API's CSS and scripts) with DEBUG off, before sessions and
     # authentication have any work to do for them.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -99,7 +107,6 @@ MIDDLEWARE = [
     "users.sso.ExternalHeaderMiddleware",
     # Django's, building the message storage only for a request that uses it.
     "tokensvc.messages.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 # Benchmark runs only (bench/run, never in production): /bench/ serves the ceiling view and
@@ -137,6 +144,14 @@ DATABASES = {
         conn_health_checks=env_bool("DATABASE_CONN_HEALTH_CHECKS", True),
     )
 }
+DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 5)
+if DATABASE_CONNECT_TIMEOUT < 0:
+    raise ImproperlyConfigured("DATABASE_CONNECT_TIMEOUT must be 0 (no limit) or a number of seconds.")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database host that drops packets would otherwise hold every request (and gunicorn
+    # thread) until the operating system gives up, minutes later; past this many seconds the
+    # request is answered 503 (tokensvc/outage.py). A connect_timeout in DATABASE_URL wins.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Write transactions take SQLite's lock when they begin, so two workers changing the same
     # rows wait for each other instead of failing with "database is locked"; WAL lets readers

@@ -4,7 +4,10 @@ They are bound to no model: each is marked `access_public`, open to anyone for r
 So are the Tower resources tokensvc does not keep (below), which answer as empty lists.
 """
 
+import logging
+
 from django.db import DatabaseError, connection
+from django.http import JsonResponse
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import ensure_csrf_cookie
@@ -14,6 +17,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import tokensvc
+
+from . import outage
+
+logger = logging.getLogger(__name__)
 
 # Resources listed at /api/v2/, by URL name; apps add theirs as they arrive.
 V2_RESOURCES = {
@@ -69,25 +76,33 @@ class ApiV2Root(APIView):
         return Response({name: reverse(url_name) for name, url_name in V2_RESOURCES.items()})
 
 
+PING = inline_serializer(
+    "Ping",
+    {"version": serializers.CharField(), "database": serializers.ChoiceField(choices=["ok", "unavailable"])},
+)
+
+
 class Ping(APIView):
-    """Liveness: the version, and whether the database answers."""
+    """Liveness and readiness: the version, and whether the database answers (503 with Retry-After when not).
+
+    One `SELECT 1` on the thread's kept connection when all is well.
+    """
 
     access_public = True
 
-    @extend_schema(
-        responses=inline_serializer(
-            "Ping",
-            {"version": serializers.CharField(), "database": serializers.ChoiceField(choices=["ok", "unavailable"])},
-        )
-    )
+    @extend_schema(responses={200: PING, 503: PING})
     def get(self, request):
         try:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT 1")
-            database = "ok"
-        except DatabaseError:
-            database = "unavailable"
-        return Response({"version": tokensvc.__version__, "database": database})
+        except DatabaseError as error:
+            logger.warning("ping: the database does not answer (%s)", type(error).__name__)
+            # JSON whatever the client accepts: a probe reads it, and the browsable API would need the database.
+            response = JsonResponse({"version": tokensvc.__version__, "database": "unavailable"}, status=503)
+            response["Retry-After"] = str(outage.RETRY_AFTER_SECONDS)
+            response["Cache-Control"] = "no-store"
+            return response
+        return Response({"version": tokensvc.__version__, "database": "ok"})
 
 
 # Tower resources that can carry roles, which tokensvc does not keep. Tower clients read their

@@ -63,7 +63,8 @@ def test_ping_reports_an_unavailable_database(client_for):
     with mock.patch("tokensvc.views.connection.cursor", side_effect=DatabaseError("down")):
         response = client_for(None).get("/api/v2/ping/")
 
-    assert response.status_code == 200
+    assert response.status_code == 503
+    assert response["Retry-After"].isdigit()
     assert response.json()["database"] == "unavailable"
 
 

@@ -17,6 +17,7 @@ from applications.redirects import redirect_uris_problems
 from tokens import org_policy
 from tokens.models import AccessToken, OrganizationTokenPolicy
 from tokensvc import access
+from tokensvc.shownonce import reveal
 from users.models import Membership, Organization, User
 
 from ..forms import ApplicationForm, TokenPolicyForm
@@ -109,7 +110,8 @@ class ApplicationCreate(OrganizationPage):
             place_errors(form, error)
             return self.render_form(organization, form, key, status=400)
         spend_once(request)
-        context = {"organization": organization, "application": created.application, "secret": created.client_secret}
+        secret = reveal(request, created.client_secret)
+        context = {"organization": organization, "application": created.application, "secret": secret}
         return page(request, "application_created.html", context)
 
 
@@ -148,7 +150,7 @@ class ApplicationEdit(Page):
         except ValidationError as error:
             place_errors(form, error)
             return self.render_form(application, form, status=400)
-        secret = getattr(updated, "issued_client_secret", None)
+        secret = reveal(request, getattr(updated, "issued_client_secret", None))
         if secret:
             # A public client made confidential has a secret for the first time: shown in this answer only.
             context = {"organization": updated.organization, "application": updated, "secret": secret}

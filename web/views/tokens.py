@@ -21,6 +21,7 @@ from tokens import policy, services
 from tokens.locks import InactiveUser
 from tokens.models import STATUSES, AccessToken, AccessTokenQuerySet
 from tokensvc import access
+from tokensvc.shownonce import reveal
 from users.models import Organization
 
 from ..forms import RenameForm, RenewForm, RotateForm, TokenCreateForm
@@ -172,7 +173,8 @@ class TokenCreate(PolicyAware):
             form.add_refusal(None, "Your account is inactive: it cannot hold tokens.")
             return self.render_form(form, request.POST["once"], status=403)
         spend_once(request)
-        return page(request, "token_value.html", {"token": issued.token, "value": issued.value, "verb": "created"})
+        context = {"token": issued.token, "value": reveal(request, issued.value), "verb": "created"}
+        return page(request, "token_value.html", context)
 
 
 class TokenDetail(Page):
@@ -332,9 +334,9 @@ class TokenRotate(TokenAction):
             form.add_refusal(None, "The token's owner is inactive: no token can replace it.")
             return self.render_form(token, form, key, status=403)
         spend_once(request)
-        context = {"token": issued.token, "value": issued.value, "verb": "rotated", "old": token}
+        context = {"token": issued.token, "value": reveal(request, issued.value), "verb": "rotated", "old": token}
         if issued.refresh_value:
-            context["refresh_value"] = issued.refresh_value
+            context["refresh_value"] = reveal(request, issued.refresh_value)
         return page(request, "token_value.html", context)
 
 
