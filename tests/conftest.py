@@ -37,6 +37,19 @@ def _fast_password_hashing(settings):
     ]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_failure_counts():
+    """Each test starts with no failed authentication counted (tokensvc/throttling.py), limits as configured.
+
+    Only a process-local cache is cleared: a Redis named by REDIS_URL may hold more than this test's keys.
+    """
+    from django.conf import settings as django_settings
+    from django.core.cache import cache
+
+    if django_settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache":
+        cache.clear()
+
+
 @pytest.fixture
 def org(db):
     return factories.organization("Default")
