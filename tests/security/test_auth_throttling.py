@@ -453,3 +453,29 @@ def test_failures_at_once_lose_no_count_and_overshoot_by_at_most_the_requests_in
     assert throttling.failures(throttling.Counter(throttling.USERNAME, "alice")) == refused_as_wrong
     assert 10 <= refused_as_wrong <= 10 + THREADS - 1
     assert requests.get(url, auth=("alice", factories.PASSWORD), timeout=30).status_code == 429
+
+
+# Changing one's password ----------------------------------------------------------------------
+
+
+def test_guessing_the_current_password_of_a_session_counts_against_the_username(world, limits, clock, hashes):
+    limits(username=LIMIT, address=1000)
+    alice = world["alice"]
+    browser = Client()
+    browser.force_login(alice)
+
+    def change(current):
+        body = {"password": "A-new-Passw0rd!", "current_password": current}
+        return browser.patch(f"/api/v2/users/{alice.pk}/", body, content_type="application/json")
+
+    for i in range(LIMIT):
+        assert change(f"guess-{i}").status_code == 400
+    before = hashes["password"]
+    locked = change(factories.PASSWORD)
+    assert locked.status_code == 429 and locked["Retry-After"] == str(WINDOW)
+    assert "this username" in locked.json()["detail"]
+    assert hashes["password"] == before
+    alice.refresh_from_db()
+    assert alice.check_password(factories.PASSWORD)
+    # The same lock as signing in: the username is locked everywhere.
+    assert basic_v2(world, "alice", factories.PASSWORD, "10.10.0.1").status_code == 429
