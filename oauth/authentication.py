@@ -31,6 +31,7 @@ from activity import recorder
 from activity.models import ActivityEntry
 from tokensvc import throttling, tokenformat
 from tokensvc.addresses import client_address
+from tokensvc.api.lockouts import too_many_failures
 from tokensvc.types import type_name
 
 REALM = 'Bearer realm="api"'
@@ -166,7 +167,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         counters = throttling.bearer_counters(client_address(request))
         locked = throttling.lockout(counters)
         if locked is not None:
-            raise throttled(locked)
+            raise too_many_failures(locked)
         throttling.record_failure(counters, address=client_address(request))
         request._bearer_error = message
         raise exceptions.AuthenticationFailed(message)
@@ -176,11 +177,6 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if message:
             return f'{REALM}, error="invalid_token", error_description="{message}"'
         return REALM
-
-
-def throttled(lockout: throttling.Lockout) -> exceptions.Throttled:
-    """A lockout as DRF's 429, whose handlers send `Retry-After` (its `wait`)."""
-    return exceptions.Throttled(wait=lockout.retry_after, detail=lockout.message)
 
 
 class BasicAuthentication(authentication.BasicAuthentication):
@@ -200,7 +196,7 @@ class BasicAuthentication(authentication.BasicAuthentication):
         try:
             throttling.refuse_if_locked(counters)
         except throttling.LockedOut as locked:
-            raise throttled(locked.lockout) from None
+            raise too_many_failures(locked.lockout) from None
         model = get_user_model()
         try:
             if len(userid) > model._meta.get_field(model.USERNAME_FIELD).max_length:

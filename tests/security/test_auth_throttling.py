@@ -201,7 +201,8 @@ def assert_locked(path, response, seconds):
     assert response.status_code == 429, response.content[:300]
     assert response["Retry-After"] == str(seconds)
     text = path.shape(response)
-    assert "Too many" in text and f"try again in {seconds} seconds" in text
+    assert "Too many" in text and f"try again in {seconds} seconds." in text
+    assert text.count("seconds") == 1, text
 
 
 matrix = pytest.mark.parametrize(
