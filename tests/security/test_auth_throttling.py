@@ -25,6 +25,7 @@ from tests import factories
 from tests.pats.conftest import VERSION
 from tests.support.concurrency import run_together
 from tests.support.oauth import app_with_secret, basic, post_form
+from tests.support.openapi import generated_schema
 from tokensvc import throttling, tokenformat
 
 WINDOW = 900
@@ -480,3 +481,10 @@ def test_guessing_the_current_password_of_a_session_counts_against_the_username(
     assert alice.check_password(factories.PASSWORD)
     # The same lock as signing in: the username is locked everywhere.
     assert basic_v2(world, "alice", factories.PASSWORD, "10.10.0.1").status_code == 429
+
+
+def test_the_schema_documents_the_429_of_the_oauth_endpoints():
+    paths = generated_schema()["paths"]
+    for path in ("/api/o/token/", "/api/o/revoke_token/", "/api/o/introspect/"):
+        locked = paths[path]["post"]["responses"]["429"]
+        assert "Retry-After" in locked["headers"] and "temporarily_unavailable" in locked["description"]
