@@ -196,7 +196,7 @@ def _window_end(counter: Counter, now: float) -> int:
     until = cache.get(counter.until_key)
     if isinstance(until, int) and until > now:
         return until
-    fresh = math.ceil(now) + length
+    fresh = int(now) + length  # whole seconds: Retry-After never exceeds the window
     if until is None and cache.add(counter.until_key, fresh, timeout=length + 1):
         return fresh
     # Another worker started the window meanwhile, or the stored one is over (the cache keeps a
