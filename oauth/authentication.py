@@ -6,6 +6,13 @@ expired or revoked tokens are a 401 whose challenge says `error="invalid_token"`
 A value that was rotated away (revoked, with a successor) may have leaked: presenting it
 again is recorded in the activity stream as a `reuse_attempt` on the old token, at most
 once per token per REUSE_RECORD_INTERVAL, so that replaying it cannot flood the stream.
+
+Failures count against the limits of tokensvc/throttling.py. HTTP Basic asks for a lock
+before the password is hashed: a locked username or address is a 429 whatever the password.
+A Bearer token is looked up first and a valid one always works, even from a locked address:
+token values are unguessable, and refusing them would let one attacker behind a shared
+(NAT) address lock out everyone behind it. Only an invalid token from a locked address is a
+429 rather than a 401, and the check costs a cache lookup on failures only.
 """
 
 import weakref
@@ -22,7 +29,9 @@ from rest_framework import authentication, exceptions
 
 from activity import recorder
 from activity.models import ActivityEntry
-from tokensvc import tokenformat
+from tokensvc import throttling, tokenformat
+from tokensvc.addresses import client_address
+from tokensvc.api.lockouts import too_many_failures
 from tokensvc.types import type_name
 
 REALM = 'Bearer realm="api"'
@@ -155,6 +164,11 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         return user, token
 
     def fail(self, request, message: str):
+        counters = throttling.bearer_counters(client_address(request))
+        locked = throttling.lockout(counters)
+        if locked is not None:
+            raise too_many_failures(locked)
+        throttling.record_failure(counters, address=client_address(request))
         request._bearer_error = message
         raise exceptions.AuthenticationFailed(message)
 
@@ -170,12 +184,24 @@ class BasicAuthentication(authentication.BasicAuthentication):
 
     A user name or password holding a NUL character is a 400 (PostgreSQL cannot compare such
     text); a user name longer than any account's is refused as invalid without a lookup.
+    A locked username or address (tokensvc/throttling.py) is a 429 before the password is
+    hashed; every refusal counts as a failure.
     """
 
     def authenticate_credentials(self, userid, password, request=None):
         if "\x00" in userid or "\x00" in password:
             raise exceptions.ParseError("The credentials in the Authorization header contain a NUL character.")
+        address = client_address(request) if request is not None else ""
+        counters = throttling.password_counters(address, userid)
+        try:
+            throttling.refuse_if_locked(counters)
+        except throttling.LockedOut as locked:
+            raise too_many_failures(locked.lockout) from None
         model = get_user_model()
-        if len(userid) > model._meta.get_field(model.USERNAME_FIELD).max_length:
-            raise exceptions.AuthenticationFailed("Invalid username/password.")
-        return super().authenticate_credentials(userid, password, request)
+        try:
+            if len(userid) > model._meta.get_field(model.USERNAME_FIELD).max_length:
+                raise exceptions.AuthenticationFailed("Invalid username/password.")
+            return super().authenticate_credentials(userid, password, request)
+        except exceptions.AuthenticationFailed:
+            throttling.record_failure(counters, address=address)
+            raise

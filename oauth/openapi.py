@@ -136,6 +136,18 @@ def _error(description: str) -> dict[str, Any]:
     return _json(description, _ref("OAuthError"))
 
 
+def _locked(what: str) -> dict[str, Any]:
+    """429 of the failed-authentication limits (tokensvc/throttling.py), answered before anything is checked."""
+    return {
+        **_error(
+            f"Too many failed authentications {what} (`temporarily_unavailable`): retry after `Retry-After` seconds."
+        ),
+        "headers": {
+            "Retry-After": {"description": "Seconds until the limit's window frees.", "schema": {"type": "integer"}}
+        },
+    }
+
+
 def _form(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "object", "properties": properties}
     if required:
@@ -233,6 +245,7 @@ def _token() -> dict[str, Any]:
                 "400": _error("Invalid request or grant (`invalid_request`, `invalid_grant`, `invalid_scope`, ...)."),
                 "401": _error("Client authentication failed (`invalid_client`)."),
                 "403": _error("The user may not obtain tokens (e.g. an external account)."),
+                "429": _locked("for this client_id, username or address"),
             },
         }
     }
@@ -255,6 +268,7 @@ def _revoke(operation_id: str) -> dict[str, Any]:
                 "200": {"description": "Revoked, or not a token of this client: no body."},
                 "400": _error("Invalid request."),
                 "401": _error("Client authentication failed (`invalid_client`)."),
+                "429": _locked("for this client_id or address"),
             },
         }
     }
@@ -281,6 +295,7 @@ def _introspect() -> dict[str, Any]:
                 "200": _json("What the token is.", _ref("OAuthIntrospection")),
                 "400": _error("The token parameter is missing."),
                 "401": _error("Client authentication failed (`invalid_client`): a confidential application is needed."),
+                "429": _locked("for this client_id or address"),
             },
         }
     }

@@ -14,10 +14,18 @@ What it adds to the toolkit's validator:
   REFRESH_TOKEN_EXPIRE_SECONDS, no longer bound to an access token, or already used or
   revoked; presenting a used one revokes every token of its family (reuse protection),
   by tombstone like every other revocation (tokens/services.py);
-- revocation through /api/o/revoke_token/ goes through the same service as the API.
+- revocation through /api/o/revoke_token/ goes through the same service as the API;
+- failed passwords (per username and address) and failed client secrets (per client_id and
+  address) count against the limits of tokensvc/throttling.py; a locked one is a 429
+  `temporarily_unavailable` with Retry-After, answered before the password or secret is
+  checked.
 """
 
+import base64
+import binascii
 from datetime import timedelta
+from types import SimpleNamespace
+from urllib.parse import unquote_plus
 
 from django.db import router, transaction
 from django.db.models import F
@@ -32,7 +40,8 @@ from tokens.locks import InactiveUser, lock_active_user
 from tokens.models import AccessToken, Grant, IssuedVia, RefreshToken
 from tokens.policy import external_user_denial, widens_scope
 from tokens.services import TOKEN_AUDITED_FIELDS, token_family_revoke, token_revoke
-from tokensvc import tokenformat
+from tokensvc import throttling, tokenformat
+from tokensvc.addresses import client_address
 
 from . import server
 
@@ -53,10 +62,60 @@ class ExternalUserDenied(errors.CustomOAuth2Error):
         super().__init__("access_denied", description=message, status_code=403, request=request)
 
 
+class TooManyFailures(errors.OAuth2Error):
+    """429: a locked username, client_id or address (tokensvc/throttling.py); the client should wait."""
+
+    error = "temporarily_unavailable"
+    status_code = 429
+
+    def __init__(self, lockout: throttling.Lockout, request=None):
+        super().__init__(description=lockout.message, request=request)
+        self.retry_after = lockout.retry_after
+
+    @property
+    def headers(self):
+        return {**super().headers, "Retry-After": str(self.retry_after)}
+
+
+def presented_client_ids(request) -> list[str]:
+    """The client_ids a token or revocation request authenticates with: HTTP Basic's and the body's."""
+    presented = []
+    scheme, _, credentials = (request.headers.get("HTTP_AUTHORIZATION") or "").partition(" ")
+    if scheme == "Basic" and credentials:
+        try:
+            decoded = base64.b64decode(credentials).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            decoded = ""
+        if ":" in decoded:
+            presented.append(unquote_plus(decoded.split(":", 1)[0]))
+    if isinstance(request.client_id, str):
+        presented.append(request.client_id)
+    return [client_id for client_id in presented if client_id]
+
+
 class Validator(OAuth2Validator):
     def _check_secret(self, provided_secret, stored_secret):
         # A keyed HMAC for what the toolkit checks with the password hashers; older hashes upgraded.
         return check_client_secret(provided_secret, stored_secret)
+
+    def request_address(self, request) -> str:
+        """The client's address (tokensvc.addresses) from the headers the toolkit copied from the request."""
+        return client_address(SimpleNamespace(META=request.headers))
+
+    # Clients ----------------------------------------------------------------
+
+    def authenticate_client(self, request, *args, **kwargs):
+        address = self.request_address(request)
+        counters = throttling.client_counters(address, presented_client_ids(request))
+        try:
+            throttling.refuse_if_locked(counters)
+        except throttling.LockedOut as locked:
+            raise TooManyFailures(locked.lockout, request=request) from None
+        if super().authenticate_client(request, *args, **kwargs):
+            return True
+        if len(counters) > 1:  # a client_id was presented: a wrong secret or an unknown client
+            throttling.record_failure(counters, address=address)
+        return False
 
     # Users ------------------------------------------------------------------
 
@@ -68,7 +127,14 @@ class Validator(OAuth2Validator):
     def validate_user(self, username, password, client, request, *args, **kwargs):
         if not isinstance(username, str) or not isinstance(password, str):
             return False
+        address = self.request_address(request)
+        counters = throttling.password_counters(address, username)
+        try:
+            throttling.refuse_if_locked(counters)
+        except throttling.LockedOut as locked:
+            raise TooManyFailures(locked.lockout, request=request) from None
         if not super().validate_user(username, password, client, request, *args, **kwargs):
+            throttling.record_failure(counters, address=address)
             return False
         self.ensure_user_may_hold_tokens(request.user, request)
         return True

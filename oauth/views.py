@@ -27,10 +27,11 @@ from oauth2_provider.settings import oauth2_settings
 from oauthlib.oauth2.rfc6749 import errors
 
 from tokens.models import AccessToken, RefreshToken
-from tokensvc import tokenformat
+from tokensvc import throttling, tokenformat
+from tokensvc.addresses import client_address
 
 from . import server
-from .validators import Validator
+from .validators import TooManyFailures, Validator
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,13 @@ def oauth_error(error: str, description: str, status: int, headers: dict | None 
     for name, value in (headers or {}).items():
         response[name] = value
     return response
+
+
+def too_many_failures(lockout: throttling.Lockout) -> JsonResponse:
+    """429 for a locked client_id or address, shaped as the token endpoint answers it (validators.TooManyFailures)."""
+    return oauth_error(
+        TooManyFailures.error, lockout.message, TooManyFailures.status_code, {"Retry-After": str(lockout.retry_after)}
+    )
 
 
 # What an error means, for the errors the protocol library sends without a description.
@@ -202,7 +210,11 @@ class RevokeTokenView(OAuthEndpoint, toolkit.RevokeTokenView):
 
 
 def authenticate_confidential_client(request):
-    """The confidential application whose credentials the request carries (Basic or form), or None."""
+    """The confidential application whose credentials the request carries (Basic or form), or None.
+
+    A wrong secret or unknown client_id counts as a failure of the client_id and the address
+    (tokensvc/throttling.py); a locked one raises throttling.LockedOut before the secret is checked.
+    """
     client_id = client_secret = None
     header = request.META.get("HTTP_AUTHORIZATION", "")
     scheme, _, credentials = header.partition(" ")
@@ -218,10 +230,16 @@ def authenticate_confidential_client(request):
         client_id, client_secret = request.POST.get("client_id"), request.POST.get("client_secret")
     if not client_id or not client_secret or "\x00" in client_id:
         return None
+    address = client_address(request)
+    counters = throttling.client_counters(address, [client_id])
+    throttling.refuse_if_locked(counters)
     application = get_application_model().objects.filter(client_id=client_id).first()
-    if application is None or application.client_type != application.CLIENT_CONFIDENTIAL:
-        return None
-    if not Validator()._check_secret(client_secret, application.client_secret):
+    if (
+        application is None
+        or application.client_type != application.CLIENT_CONFIDENTIAL
+        or not Validator()._check_secret(client_secret, application.client_secret)
+    ):
+        throttling.record_failure(counters, address=address)
         return None
     return application
 
@@ -291,7 +309,10 @@ class IntrospectView(OAuthEndpoint):
     http_method_names = ["post", "options"]
 
     def post(self, request):
-        client = authenticate_confidential_client(request)
+        try:
+            client = authenticate_confidential_client(request)
+        except throttling.LockedOut as locked:
+            return too_many_failures(locked.lockout)
         if client is None:
             return oauth_error(
                 "invalid_client",

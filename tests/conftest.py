@@ -37,6 +37,26 @@ def _fast_password_hashing(settings):
     ]
 
 
+# Failed-authentication limits for tests that fail on purpose (races, hostile input) from the
+# one test address: still on, but far above what such a test sends. The tests of the limits
+# (tests/security/test_auth_throttling*.py) set their own, small ones.
+TEST_AUTH_FAILURE_LIMIT = 10_000
+
+
+@pytest.fixture(autouse=True)
+def _fresh_failure_counts(settings):
+    """Each test starts with no failed authentication counted (tokensvc/throttling.py), under generous limits.
+
+    Only a process-local cache is cleared: a Redis named by REDIS_URL may hold more than this test's keys.
+    """
+    from django.core.cache import cache
+
+    settings.AUTH_FAILURE_LIMIT_PER_USERNAME = TEST_AUTH_FAILURE_LIMIT
+    settings.AUTH_FAILURE_LIMIT_PER_ADDRESS = TEST_AUTH_FAILURE_LIMIT
+    if settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache":
+        cache.clear()
+
+
 @pytest.fixture
 def org(db):
     return factories.organization("Default")

@@ -380,6 +380,22 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+if REDIS_URL:
+    # A Redis that stops answering costs a second, not a hung worker: callers such as the
+    # failed-authentication limits go on without it (tokensvc/throttling.py).
+    CACHES["default"]["OPTIONS"] = {"socket_connect_timeout": 1, "socket_timeout": 1}
+
+# Failed authentication (passwords, client secrets, Bearer tokens): after this many failures
+# within the window, further attempts are refused with a 429 until the window frees
+# (tokensvc/throttling.py). 0 turns a limit off. Shared across servers through REDIS_URL.
+AUTH_FAILURE_LIMIT_PER_USERNAME = env_int("AUTH_FAILURE_LIMIT_PER_USERNAME", 10)
+AUTH_FAILURE_LIMIT_PER_ADDRESS = env_int("AUTH_FAILURE_LIMIT_PER_ADDRESS", 50)
+AUTH_FAILURE_WINDOW_SECONDS = env_int("AUTH_FAILURE_WINDOW_SECONDS", 900)
+for _name in ("AUTH_FAILURE_LIMIT_PER_USERNAME", "AUTH_FAILURE_LIMIT_PER_ADDRESS"):
+    if globals()[_name] < 0:
+        raise ImproperlyConfigured(f"{_name} must be 0 (no limit) or a positive number of failures.")
+if AUTH_FAILURE_WINDOW_SECONDS < 1:
+    raise ImproperlyConfigured("AUTH_FAILURE_WINDOW_SECONDS must be at least 1.")
 
 # A lifetime is added to and subtracted from the current time: beyond the bound, dates overflow.
 for _name in ("ACCESS_TOKEN_EXPIRE_SECONDS", "REFRESH_TOKEN_EXPIRE_SECONDS", "AUTHORIZATION_CODE_EXPIRE_SECONDS"):

@@ -5,7 +5,7 @@ from django.urls import include, path
 
 from oauth import views as oauth_views
 
-from . import views
+from . import signin, views
 from .openapi import views as openapi_views
 
 v2 = [
@@ -34,6 +34,8 @@ urlpatterns = [
         oauth_views.MetadataView.as_view(),
         name="oauth_authorization_server_metadata",
     ),
+    # The browsable API's sign-in page, limited like every password check; DRF's logout below.
+    path("api/login/", signin.ApiLogin.as_view(), name="api_login"),
     path("api/", include("rest_framework.urls")),
     # The web pages for people (sign in, tokens, organizations) at the root.
     path("", include("web.urls")),

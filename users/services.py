@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 
 from activity import recorder
+from tokensvc import throttling
 
 from .models import Membership, Organization, User, username_key
 from .roles import Role
@@ -81,7 +82,12 @@ def _check_password_change(*, actor: Actor, user: User, current_password: str | 
     if actor is not None and actor.pk == user.pk:
         if not current_password:
             raise ValidationError({"current_password": [CURRENT_PASSWORD_MISSING]})
+        # A stolen session could guess the current password: it counts against the username's
+        # limit (tokensvc/throttling.py) like a sign-in, asked before the password is hashed.
+        counters = [throttling.Counter(throttling.USERNAME, user.get_username())]
+        throttling.refuse_if_locked(counters)
         if not user.check_password(current_password):
+            throttling.record_failure(counters)
             raise ValidationError({"current_password": [CURRENT_PASSWORD_WRONG]})
 
 

@@ -8,7 +8,6 @@ from datetime import date, datetime, time
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -17,6 +16,7 @@ from applications.redirects import GRANT_TYPES
 from tokens.serializers import MAX_PAT_LIFETIME_DAYS
 from tokensvc.access.scopes import READ, WRITE
 from tokensvc.limits import DESCRIPTION_MAX_LENGTH, REDIRECT_URIS_MAX_LENGTH
+from tokensvc.signin import ThrottledAuthenticationForm
 
 # What a token's description may hold (the column's length).
 TOKEN_DESCRIPTION_MAX_LENGTH = 512
@@ -51,11 +51,14 @@ class AccessibleForm(forms.Form):
         self.describe_errors()
 
 
-class SignInForm(AccessibleForm, AuthenticationForm):
-    """Username and password; an inactive account is told so, once its password is right."""
+class SignInForm(AccessibleForm, ThrottledAuthenticationForm):
+    """Username and password; an inactive account is told so, once its password is right.
+
+    A locked username or address (tokensvc/throttling.py) is refused before any password is checked.
+    """
 
     error_messages = {
-        **AuthenticationForm.error_messages,
+        **ThrottledAuthenticationForm.error_messages,
         "invalid_login": "The username or password is not correct. Both are case-sensitive.",
         "inactive": INACTIVE_MESSAGE,
     }
@@ -64,6 +67,8 @@ class SignInForm(AccessibleForm, AuthenticationForm):
         try:
             return super().clean()
         except ValidationError:
+            if self.lockout is not None:
+                raise  # refused before any password was checked: none is checked here either
             # The backend refuses inactive accounts as it refuses a wrong password; whoever
             # knows the password learns the difference, as Django's own form tells them.
             account = get_user_model()._default_manager.filter(username=self.cleaned_data.get("username")).first()

@@ -99,6 +99,14 @@ def test_database_connections_persist_with_health_checks_by_default(tmp_path):
     assert found == [60, True]
 
 
+def test_failed_authentication_limits_default_to_10_per_username_50_per_address_in_15_minutes(tmp_path):
+    names = ["AUTH_FAILURE_LIMIT_PER_USERNAME", "AUTH_FAILURE_LIMIT_PER_ADDRESS", "AUTH_FAILURE_WINDOW_SECONDS"]
+    expression = "[" + ", ".join(f"s.{name}" for name in names) + "]"
+    assert show(expression, **production_env(tmp_path)) == [10, 50, 900]
+    changed = {"AUTH_FAILURE_LIMIT_PER_USERNAME": "0", "AUTH_FAILURE_LIMIT_PER_ADDRESS": "7"}
+    assert show(expression, **production_env(tmp_path, AUTH_FAILURE_WINDOW_SECONDS="60", **changed)) == [0, 7, 60]
+
+
 # manage.py as the README shows it --------------------------------------------------------
 
 
@@ -109,6 +117,18 @@ def test_database_connections_persist_with_health_checks_by_default(tmp_path):
         ({"DEBUG": "maybe"}, "DEBUG must be a boolean"),
         ({"SECRET_KEY": "x" * 50, "SECURE_PROXY_SSL_HEADER": "X Forwarded"}, "SECURE_PROXY_SSL_HEADER must be"),
         ({"SECRET_KEY": "x" * 50, "LOG_FORMAT": "xml"}, "LOG_FORMAT must be json or text"),
+        (
+            {"SECRET_KEY": "x" * 50, "AUTH_FAILURE_LIMIT_PER_USERNAME": "-1"},
+            "PER_USERNAME must be 0",
+        ),
+        (
+            {"SECRET_KEY": "x" * 50, "AUTH_FAILURE_LIMIT_PER_ADDRESS": "ten"},
+            "PER_ADDRESS must be an",
+        ),
+        (
+            {"SECRET_KEY": "x" * 50, "AUTH_FAILURE_WINDOW_SECONDS": "0"},
+            "WINDOW_SECONDS must be at least 1",
+        ),
     ],
 )
 def test_a_missing_or_malformed_setting_is_one_line_not_a_traceback(tmp_path, env, words):

@@ -5,17 +5,21 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.urls import reverse
+
+from tokensvc.signin import ThrottledLoginView
 
 from ..forms import SignInForm
 from ..security import secure
 from .base import Page
 
 
-class SignIn(LoginView):
-    """Username and password (Django's login: a new session id, a new CSRF token); signed-in people go home."""
+class SignIn(ThrottledLoginView):
+    """Username and password (Django's login: a new session id, a new CSRF token); signed-in people go home.
+
+    Too many failures for the username or from the address answer 429 with the reason as the form's error.
+    """
 
     template_name = "web/signin.html"
     authentication_form = SignInForm
