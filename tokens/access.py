@@ -1,5 +1,8 @@
 """Access policy for tokens, registered into the access core; every `can_*` returns a Decision."""
 
+import operator
+from functools import reduce
+
 from django.db.models import Q
 from oauth2_provider.models import get_application_model
 
@@ -80,28 +83,41 @@ class AccessTokenAccess(BaseAccess):
     model = AccessToken
     select_related = ("user", "application", "organization", "revoked_by", "rotated_from")
 
+    def _reasons(self) -> list[Q] | None:
+        """Each reason the user may know of a token, or None when every token is theirs to see."""
+        if self.sees_everything:
+            return None
+        if not self.user.is_authenticated:
+            return []
+        organizations = self.org_ids_query(Perm.VIEW_APPLICATION_TOKENS)
+        applications = get_application_model().objects.filter(organization_id__in=organizations).values("pk")
+        # On the token's own columns (no join), so that each can be answered by an index.
+        return [
+            Q(user_id=self.user.pk),
+            Q(application_id__in=applications),
+            Q(organization_id__in=organizations),
+        ]
+
     def history(self):
         """The tokens the user may know of, revoked tombstones included (`?status=revoked|all`)."""
         tokens = AccessToken.objects.all()
-        if self.sees_everything:
+        reasons = self._reasons()
+        if reasons is None:
             return tokens
-        if not self.user.is_authenticated:
+        if not reasons:
             return tokens.none()
-        organizations = self.org_ids_query(Perm.VIEW_APPLICATION_TOKENS)
-        applications = get_application_model().objects.filter(organization_id__in=organizations).values("pk")
-        # One index scan per reason to see a token, united: an OR of the three (one of them
-        # through the application join) cannot use an index, and scanned every token in the
-        # table to find the few hundred a user sees.
-        unordered = tokens.order_by()
-        ids = (
-            unordered.filter(user_id=self.user.pk)
-            .values("pk")
-            .union(
-                unordered.filter(application_id__in=applications).values("pk"),
-                unordered.filter(organization_id__in=organizations).values("pk"),
-            )
-        )
-        return tokens.filter(pk__in=ids)
+        return tokens.filter(reduce(operator.or_, reasons))
+
+    def for_listing(self, queryset):
+        # The reasons ORed cannot use an index on PostgreSQL: a list scanned every token in the
+        # table to find the few hundred a user sees. The same reasons united, one index scan
+        # each, give the planner a small set of ids to start from; the OR still decides.
+        reasons = self._reasons()
+        if not reasons:
+            return queryset
+        tokens = AccessToken.objects.order_by()
+        first, *rest = (tokens.filter(reason).values("pk") for reason in reasons)
+        return queryset.filter(pk__in=first.union(*rest))
 
     def bound(self, queryset, organization_id):
         unbound = Q(organization__isnull=True)

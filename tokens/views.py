@@ -97,7 +97,7 @@ class TokenListMixin(TokenViewMixin):
         status = self.token_status()
         if status in ("revoked", "all"):
             # Tombstones are outside visible(); the policy lists them from its history.
-            queryset = access.visible(self.request, AccessToken, include_revoked=True)
+            queryset = access.visible(self.request, AccessToken, include_revoked=True, listing=True)
             if isinstance(self, viewsets.ParentMixin):
                 queryset = self.filter_for_parent(queryset, self.get_parent())
         else:

@@ -177,6 +177,14 @@ class BaseAccess:
         """What the actor may know of, revoked tombstones included; models without tombstones: `visible()`."""
         return self.visible()
 
+    def for_listing(self, queryset: QuerySet[Any, Any]) -> QuerySet[Any, Any]:
+        """The same rows as `queryset`, in a form an index can serve when a whole list is read.
+
+        A policy whose visibility is an OR over several reasons may add the same reasons in a
+        form the database can answer one index at a time; the rows must not change.
+        """
+        return queryset
+
     def reachable(self, *, include_revoked: bool = False) -> QuerySet[Any, Any]:
         """`visible()` (or `history()`) narrowed to the organization the actor's token is bound to, if any."""
         queryset = self.history() if include_revoked else self.visible()
@@ -263,14 +271,19 @@ def check(
     return decision
 
 
-def visible(actor: Actor | RequestLike, model: type[Model], *, include_revoked: bool = False) -> QuerySet[Any, Any]:
+def visible(
+    actor: Actor | RequestLike, model: type[Model], *, include_revoked: bool = False, listing: bool = False
+) -> QuerySet[Any, Any]:
     """What the actor (or request) may see of `model`, with the policy's declared joins, as one lazy query.
 
     With `include_revoked`, the policy's `history()`: revoked tombstones it still shows. A token
-    bound to an organization sees only what the policy's `bound()` keeps.
+    bound to an organization sees only what the policy's `bound()` keeps. With `listing` (a
+    list view reading many rows), the policy's `for_listing()` form of the same rows.
     """
     policy = policy_for(actor, model)
     queryset = policy.reachable(include_revoked=include_revoked)
+    if listing:
+        queryset = policy.for_listing(queryset)
     if policy.select_related:
         queryset = queryset.select_related(*policy.select_related)
     if policy.prefetch_related:

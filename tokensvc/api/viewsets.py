@@ -40,9 +40,11 @@ class AccessMixin:
     search_fields: tuple[str, ...] = ()
     # True where authorization needs an object (detail views, nested lists).
     object_scoped = False
+    # True for list views: they read many rows, through the policy's `for_listing()`.
+    listing = False
 
     def get_queryset(self):
-        return access.visible(self.request, self.access_model)
+        return access.visible(self.request, self.access_model, listing=self.listing)
 
     def get_object(self):
         queryset = self.get_queryset()
@@ -63,10 +65,12 @@ class AccessMixin:
 
 
 class ListView(AccessMixin, generics.ListAPIView):
-    pass
+    listing = True
 
 
 class ListCreateView(AccessMixin, generics.ListCreateAPIView):
+    listing = True
+
     def creation_defaults(self) -> dict:
         """Values forced by the URL (e.g. the parent organization)."""
         return {}
