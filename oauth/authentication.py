@@ -153,14 +153,14 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if token is None:
             self.fail(request, "Invalid token.")
         if token.is_revoked:
-            note_reuse(token, request.META.get("REMOTE_ADDR"))
+            note_reuse(token, client_address(request))
             self.fail(request, "Invalid token.")
         if token.is_expired():
             self.fail(request, "The token has expired.")
         user = token.user
         if user is None or not user.is_active:
             self.fail(request, "The token's user is inactive or deleted.")
-        note_use(token, request.META.get("REMOTE_ADDR"))
+        note_use(token, client_address(request))
         return user, token
 
     def fail(self, request, message: str):

@@ -32,6 +32,10 @@ def test_an_untrusted_peer_cannot_name_another_address(settings):
         ("198.51.100.1, 10.0.0.2", "198.51.100.1"),
         ("10.0.0.2", "10.0.0.1"),
         ("", "10.0.0.1"),
+        ("2001:db8::7", "2001:db8::7"),
+        # Not an address: the proxy itself is named rather than whatever the header says.
+        ("'; DROP TABLE x; --", "10.0.0.1"),
+        ("198.51.100.1\x00", "10.0.0.1"),
     ],
 )
 def test_a_trusted_proxy_forwards_the_client(settings, forwarded, client):
