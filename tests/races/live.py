@@ -14,7 +14,7 @@ import sys
 import threading
 import time
 import urllib.parse
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from tests.support.paths import PROJECT_DIR
 from tests.support.servers import Server, basic, scratch_database
@@ -87,7 +87,6 @@ class Deployment:
     servers: list[Server]
     admin_password: str
     admin_bearer: str = ""
-    _local: threading.local = field(default_factory=threading.local)
 
     def server(self, index: int) -> Server:
         return self.servers[index % len(self.servers)]
