@@ -66,6 +66,23 @@ def get(key: str):
 STORE_LOCK_KEY = 7_301_000_001
 
 
+def snapshot() -> dict:
+    """Every runtime setting in one read, which no change of the store may overtake before the transaction ends.
+
+    For a write that applies the settings (minting a token with its default and maximum
+    lifetime): inside a transaction on PostgreSQL the store's lock is held shared until it
+    ends, so a settings change waits for the writes that read the settings before it, and
+    a write that reads after a change sees all of it. Each such write follows exactly one
+    state of the settings, the one in force when it commits. SQLite serializes write
+    transactions already (settings).
+    """
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [STORE_LOCK_KEY])
+    return current()
+
+
 def _lock_store() -> None:
     """Make writers of the store wait for each other until the transaction ends.
 

@@ -3,6 +3,7 @@
 import logging
 from typing import Any
 
+from django.db import transaction
 from rest_framework import serializers
 
 from activity import recorder
@@ -36,8 +37,14 @@ class SettingsCategory:
         return self.name
 
 
+@transaction.atomic
 def settings_update(*, actor: Actor, category: str, values: dict[str, Any]) -> dict[str, Any]:
-    """Store validated values of one category; record and log what changed (setting names and values)."""
+    """Store validated values of one category; record and log what changed (setting names and values).
+
+    One transaction: the change and its activity record are stored together or not at all,
+    and the record is written under the store's lock, so its time orders it among the tokens
+    minted under the settings before and after it.
+    """
     flat = {key: value for key, value in values.items() if key != "OAUTH2_PROVIDER"}
     flat.update(values.get("OAUTH2_PROVIDER", {}))
     # The rules across settings are judged again on what is stored once no other writer can change it.

@@ -13,7 +13,10 @@ What it adds to the toolkit's validator:
 - a refresh token is refused, with a description saying why, when it is unknown, older than
   REFRESH_TOKEN_EXPIRE_SECONDS, no longer bound to an access token, or already used or
   revoked; presenting a used one revokes every token of its family (reuse protection),
-  by tombstone like every other revocation (tokens/services.py);
+  by tombstone like every other revocation (tokens/services.py), unless it was used less
+  than REFRESH_TOKEN_REUSE_LEEWAY_SECONDS ago and its successor is still unused: then it
+  is a concurrent duplicate of the refresh that used it, refused without touching the
+  family that refresh continued;
 - revocation through /api/o/revoke_token/ goes through the same service as the API;
 - failed passwords (per username and address) and failed client secrets (per client_id and
   address) count against the limits of tokensvc/throttling.py; a locked one is a 429
@@ -27,6 +30,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 from urllib.parse import unquote_plus
 
+from django.conf import settings
 from django.db import router, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -49,6 +53,12 @@ from . import server
 GRANT_ISSUANCE = {"password": IssuedVia.PASSWORD, "authorization_code": IssuedVia.AUTHORIZATION_CODE}
 # The grants that mint a token for a user (client credentials mint none).
 GRANT_OWNERS = frozenset({"password", "authorization_code", "refresh_token"})
+
+
+USED_MOMENTS_AGO = (
+    "The refresh token has already been used, moments ago, by another request of this client; "
+    "the tokens issued to that request stay valid."
+)
 
 
 def _code_digest(code) -> str:
@@ -243,6 +253,8 @@ class Validator(OAuth2Validator):
             return False
         if rt.revoked is not None:
             used = AccessToken.objects.filter(source_refresh_token=rt).exists()
+            if used and self.is_concurrent_duplicate(rt):
+                raise errors.InvalidGrantError(description=USED_MOMENTS_AGO, request=request)
             if oauth2_settings.REFRESH_TOKEN_REUSE_PROTECTION and rt.token_family:
                 token_family_revoke(token_family=rt.token_family, reason="refresh token reuse")
             if used:
@@ -264,6 +276,19 @@ class Validator(OAuth2Validator):
         request.refresh_token = refresh_token
         request.refresh_token_instance = rt
         return True
+
+    def is_concurrent_duplicate(self, rt) -> bool:
+        """Is this used refresh token a duplicate of the refresh that used it, rather than a replay?
+
+        It is when it was used less than REFRESH_TOKEN_REUSE_LEEWAY_SECONDS ago and the pair
+        that use minted is still the family's newest (its refresh token unused): parallel or
+        retried requests of one client. Such a duplicate gets nothing and the family stays;
+        presented later, or after the family moved on, it is reuse and revokes the family.
+        """
+        leeway = timedelta(seconds=settings.REFRESH_TOKEN_REUSE_LEEWAY_SECONDS)
+        if not leeway or rt.revoked <= timezone.now() - leeway:
+            return False
+        return RefreshToken.objects.filter(access_token__source_refresh_token=rt, revoked__isnull=True).exists()
 
     # Minting --------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ and revokes nothing. Revocations are recorded (naming the admin) by the token se
 take effect at once; the owners are emailed.
 """
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -58,8 +59,13 @@ class TokenAdminView(DialectView):
             for start in range(0, len(ids), services.CHUNK)
             for token in AccessToken.objects.filter(pk__in=ids[start : start + services.CHUNK]).select_related("user")
         ]
-        notifications.notify_admin_revocation(
-            tokens=revoked, admin_name=self.request.user.get_username(), organization_name=self.organization.name
+        admin_name, organization_name = self.request.user.get_username(), self.organization.name
+        # Once the revocation is committed (at once when it was its own transaction): a
+        # revocation that a surrounding transaction rolls back is never announced.
+        transaction.on_commit(
+            lambda: notifications.notify_admin_revocation(
+                tokens=revoked, admin_name=admin_name, organization_name=organization_name
+            )
         )
 
 

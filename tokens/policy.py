@@ -29,6 +29,7 @@ shorter one or renewed up to that again.
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
@@ -57,9 +58,13 @@ def external_user_denial(user: User | AnonymousUser | None) -> str | None:
 # Lifetimes ------------------------------------------------------------------------------
 
 
-def limits(*, personal: bool) -> tuple[int, int | None]:
-    """(default, maximum) lifetime in seconds; a maximum of None is unlimited."""
-    values = runtime.current()
+def limits(*, personal: bool, values: dict[str, Any] | None = None) -> tuple[int, int | None]:
+    """(default, maximum) lifetime in seconds; a maximum of None is unlimited.
+
+    `values`: the runtime settings already read (`runtime.snapshot()`), so that a token's
+    default and maximum come from one state of the settings; else they are read now.
+    """
+    values = runtime.current() if values is None else values
     access = values["ACCESS_TOKEN_EXPIRE_SECONDS"]
     if not personal:
         return access, access
@@ -70,18 +75,28 @@ def limits(*, personal: bool) -> tuple[int, int | None]:
     return default, maximum
 
 
-def default_lifetime(*, personal: bool) -> int:
+def default_lifetime(*, personal: bool, values: dict[str, Any] | None = None) -> int:
     """Seconds a token of that kind lives when nobody chose its expiry."""
-    default, _ = limits(personal=personal)
+    default, _ = limits(personal=personal, values=values)
     return default
 
 
-def default_expiry(*, personal: bool, user: User | None = None, organization_id: int | None = None) -> datetime:
-    """When a new token of that kind expires if nobody chose; for a PAT of `user`, within their organizations' rules."""
+def default_expiry(
+    *,
+    personal: bool,
+    user: User | None = None,
+    organization_id: int | None = None,
+    values: dict[str, Any] | None = None,
+    rules: "Iterable[OrganizationTokenPolicy] | None" = None,
+) -> datetime:
+    """When a new token of that kind expires if nobody chose; for a PAT of `user`, within their organizations' rules.
+
+    `rules`: `organization_rules(user, organization_id)` when the caller has read them already.
+    """
     # The runtime settings, so a change made through the API applies to the next token.
-    seconds = default_lifetime(personal=personal)
+    seconds = default_lifetime(personal=personal, values=values)
     if personal and user is not None:
-        for rule in organization_rules(user, organization_id):
+        for rule in organization_rules(user, organization_id) if rules is None else rules:
             if rule.max_pat_lifetime_days is not None:
                 seconds = min(seconds, rule.max_pat_lifetime_days * DAY)
     return timezone.now() + timedelta(seconds=seconds)
@@ -89,10 +104,18 @@ def default_expiry(*, personal: bool, user: User | None = None, organization_id:
 
 def expiry_problem(expires: datetime, *, personal: bool) -> str | None:
     """Why `expires` is refused, or None when it is allowed."""
-    now = timezone.now()
-    if expires <= now:
+    if expires <= timezone.now():
         return "The expiry must be in the future."
-    _, maximum = limits(personal=personal)
+    return lifetime_problem(expires, personal=personal)
+
+
+def lifetime_problem(expires: datetime, *, personal: bool, values: dict[str, Any] | None = None) -> str | None:
+    """Why `expires` is beyond the system's maximum lifetime for a token of that kind, or None.
+
+    `values`: the runtime settings already read (`runtime.snapshot()`); else they are read now.
+    """
+    now = timezone.now()
+    _, maximum = limits(personal=personal, values=values)
     if maximum is not None and expires > now + timedelta(seconds=maximum):
         kind = "A personal access token" if personal else "An application token"
         latest = (now + timedelta(seconds=maximum)).isoformat(timespec="seconds")
@@ -312,6 +335,9 @@ def rebinding_denial(
 DAY = 24 * 60 * 60
 
 LIFESPAN_VIOLATION = "patLifespanPolicyViolation"
+# The system's own lifetime rule (PAT_MAX_LIFETIME_SECONDS, ACCESS_TOKEN_EXPIRE_SECONDS), judged
+# again by the services on the settings in force when the token is written.
+SYSTEM_LIFETIME_VIOLATION = "invalidValidTo"
 GLOBAL_VIOLATION = "globalPatPolicyViolation"
 FULL_SCOPE_VIOLATION = "fullScopePatPolicyViolation"
 
@@ -335,7 +361,16 @@ class PolicyViolation(Exception):
 
     @property
     def is_bad_input(self) -> bool:
-        return self.code == LIFESPAN_VIOLATION
+        return self.code in (LIFESPAN_VIOLATION, SYSTEM_LIFETIME_VIOLATION)
+
+
+def system_lifetime_violation(expires: datetime, *, personal: bool, values: dict[str, Any]) -> PolicyViolation | None:
+    """The system's refusal of `expires` for a token of that kind under the settings `values`, or None.
+
+    Only the maximum: whether an expiry lies in the future is judged where it is chosen.
+    """
+    problem = lifetime_problem(expires, personal=personal, values=values)
+    return PolicyViolation(SYSTEM_LIFETIME_VIOLATION, problem, "expires") if problem else None
 
 
 def organization_rules(user: User, organization_id: int | None) -> list[OrganizationTokenPolicy]:

@@ -34,6 +34,7 @@ from oauth2_provider.models import set_token_value
 from activity import recorder
 from activity.models import ActivityEntry
 from applications.models import Application
+from config import runtime
 from tokensvc import tokenformat
 from tokensvc.transactions import retrying
 from tokensvc.types import type_name
@@ -41,7 +42,7 @@ from users.models import Organization, User
 
 from . import notifications, policy
 from .locks import InactiveUser, lock_active_user, lock_user, lock_users
-from .models import AccessToken, Grant, IssuedVia, RefreshToken
+from .models import AccessToken, Grant, IssuedVia, OrganizationTokenPolicy, RefreshToken
 
 # Who performs a write, as the activity stream records it: the requester (anonymous on the
 # /api/o/ endpoints) or None for the system itself (commands, the toolkit's own revocations).
@@ -69,7 +70,9 @@ def _organization_id(token: AccessToken) -> int | None:
     return application.organization_id if application is not None else None
 
 
-def _enforce_organization_rules(token: AccessToken, *, lifetime_only: bool = False) -> None:
+def _enforce_organization_rules(
+    token: AccessToken, *, lifetime_only: bool = False, rules: list[OrganizationTokenPolicy] | None = None
+) -> None:
     """Raise the organizations' PolicyViolation for a PAT in the state it is about to be saved in."""
     if token.application_id is not None or token.user is None:
         return
@@ -79,6 +82,7 @@ def _enforce_organization_rules(token: AccessToken, *, lifetime_only: bool = Fal
         scope=token.scope,
         expires=token.expires,
         lifetime_only=lifetime_only,
+        rules=rules,
     )
     if violation is not None:
         raise violation
@@ -115,8 +119,19 @@ def token_issue(
     of their row, so a deactivation committing meanwhile is either waited for or revokes this token.
     """
     lock_active_user(user.pk)
-    value = tokenformat.generate(tokenformat.ACCESS if application else tokenformat.PERSONAL)
+    personal = application is None
+    # One read of the settings for the default and the maximum, which no settings change
+    # overtakes before this token commits (config/runtime.py): the callers' earlier checks
+    # of `expires` may have read settings that are no longer in force.
+    settings = runtime.snapshot()
+    if expires is not None:
+        violation = policy.system_lifetime_violation(expires, personal=personal, values=settings)
+        if violation is not None:
+            raise violation
+    value = tokenformat.generate(tokenformat.PERSONAL if personal else tokenformat.ACCESS)
     organization_id = organization.pk if organization is not None else None
+    # A PAT's organizations' rules, read once for its default lifetime and for the check below.
+    rules = policy.organization_rules(user, organization_id) if personal else []
     token = AccessToken(
         user=user,
         application=application,
@@ -124,12 +139,14 @@ def token_issue(
         scope=scope,
         description=description,
         expires=expires
-        or policy.default_expiry(personal=application is None, user=user, organization_id=organization_id),
+        or policy.default_expiry(
+            personal=personal, user=user, organization_id=organization_id, values=settings, rules=rules
+        ),
         token_hint=tokenformat.hint(value),
         rotated_from=rotated_from,
         issued_via=issued_via,
     )
-    _enforce_organization_rules(token)
+    _enforce_organization_rules(token, rules=rules)
     set_token_value(token, value)
     token.save()
     refresh_value = None
@@ -199,6 +216,13 @@ def token_update(*, actor: Actor, token: AccessToken, data: dict[str, Any]) -> A
         # sooner takes rights away.
         reexpires = "expires" in editable and editable["expires"] != token.expires
         renews = reexpires and editable["expires"] > token.expires
+        if reexpires:
+            # Judged again on the settings in force now, as token_issue does.
+            violation = policy.system_lifetime_violation(
+                editable["expires"], personal=token.application_id is None, values=runtime.snapshot()
+            )
+            if violation is not None:
+                raise violation
         widens = "scope" in editable and policy.widens_scope(token.scope, editable["scope"])
         rebinds = "organization" in editable and getattr(editable["organization"], "pk", None) != token.organization_id
         for name, value in editable.items():
@@ -252,12 +276,17 @@ def token_rotate(*, actor: Actor, token: AccessToken, expires: datetime | None =
 
     The old token is revoked (its tombstone names `actor`) in the same transaction as the
     new one is issued, so exactly one of them works at any time. The row is locked first:
-    of two rotations of the same token, the second finds it revoked and fails.
+    of two rotations of the same token, the second finds it revoked and fails, with
+    TokenChanged when `token` was still live as its caller read it (a concurrent rotation
+    or revocation won), else with a ValidationError (rotating a revoked token).
     """
     # Re-read under the lock (the owner's row first, tokens/locks.py): the caller's instance
     # may predate a concurrent rotation.
     lock_user(token.user_id)
     current = AccessToken.objects.select_for_update().get(pk=token.pk)
+    if current.revoked_at is not None and token.revoked_at is None:
+        # Live when the request read it, revoked since: a concurrent rotation or revocation won.
+        raise TokenChanged()
     if current.revoked_at is not None:
         raise ValidationError({"detail": [REVOKED_ROTATION_MESSAGE]})
     if current.is_expired():

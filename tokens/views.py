@@ -115,6 +115,10 @@ class TokenChangedConflict(exceptions.APIException):
     default_code = "conflict"
 
 
+ROTATED_MEANWHILE = (
+    "This token was rotated or revoked by another request while this one was processed; "
+    "of simultaneous rotations only one succeeds. Use the token that rotation returned."
+)
 CHANGED_MEANWHILE = OpenApiResponse(ErrorSerializer, description=TokenChangedConflict.default_detail)
 
 
@@ -163,15 +167,21 @@ class TokenRotate(TokenViewMixin, viewsets.ReadOnlyDetailView):
             return super().get_queryset()
         return access.visible(self.request, AccessToken, include_revoked=True)
 
-    @extend_schema(request=TokenRotateSerializer, responses={201: TokenSerializer})
+    @extend_schema(
+        request=TokenRotateSerializer,
+        responses={201: TokenSerializer, 409: OpenApiResponse(ErrorSerializer, description=ROTATED_MEANWHILE)},
+    )
     def post(self, request, *args, **kwargs):
         self._token = token = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        with transaction.atomic():
-            issued = services.token_rotate(
-                actor=request.user, token=token, expires=serializer.validated_data.get("expires")
-            )
+        try:
+            with transaction.atomic():
+                issued = services.token_rotate(
+                    actor=request.user, token=token, expires=serializer.validated_data.get("expires")
+                )
+        except services.TokenChanged:
+            raise TokenChangedConflict(ROTATED_MEANWHILE) from None
         body = TokenSerializer(shown_once(issued.token, issued), context=super().get_serializer_context()).data
         location = reverse("token_detail", kwargs={"pk": issued.token.pk})
         return Response(body, status=status.HTTP_201_CREATED, headers={"Location": location})

@@ -402,6 +402,14 @@ for _name in ("ACCESS_TOKEN_EXPIRE_SECONDS", "REFRESH_TOKEN_EXPIRE_SECONDS", "AU
     if not 1 <= OAUTH2_PROVIDER[_name] <= MAX_LIFETIME_SECONDS:
         raise ImproperlyConfigured(f"{_name} must be between 1 and {MAX_LIFETIME_SECONDS} seconds.")
 
+# A used refresh token presented again within this many seconds of its use is a concurrent
+# duplicate of the request that used it (a client refreshing from several threads at once, or
+# retrying): refused as invalid_grant without revoking the family. Presented later, it is reuse
+# and revokes every token of its family (RFC 9700 section 4.14.2). 0: every replay revokes.
+REFRESH_TOKEN_REUSE_LEEWAY_SECONDS = env_int("REFRESH_TOKEN_REUSE_LEEWAY_SECONDS", 10)
+if not 0 <= REFRESH_TOKEN_REUSE_LEEWAY_SECONDS <= 3600:
+    raise ImproperlyConfigured("REFRESH_TOKEN_REUSE_LEEWAY_SECONDS must be between 0 and 3600 seconds.")
+
 # Defaults of the runtime settings (GET/PATCH /api/v2/settings/authentication/ overrides them).
 ALLOW_OAUTH2_FOR_EXTERNAL_USERS = env_bool("ALLOW_OAUTH2_FOR_EXTERNAL_USERS", False)
 TOKEN_CREATION_REQUIRES_INTERACTIVE_AUTH = env_bool("TOKEN_CREATION_REQUIRES_INTERACTIVE_AUTH", False)

@@ -2,17 +2,26 @@
 
 from datetime import timedelta
 
+from django.conf import settings
+from django.db.models import F
 from django.test import Client
 
 from config import runtime
 from tests.support.oauth import app_with_secret, bearer, password_grant, refresh_grant
 from tokens.models import AccessToken, RefreshToken
+from tokensvc import tokenformat
 
 
 def _issued(org, user, scope=None, name="Client"):
     app, secret = app_with_secret(org, name=name)
     body = password_grant(app, secret, user, scope=scope).json()
     return app, secret, body
+
+
+def _used_long_ago(refresh_value: str) -> None:
+    """Move a used refresh token's use back beyond REFRESH_TOKEN_REUSE_LEEWAY_SECONDS."""
+    earlier = timedelta(seconds=settings.REFRESH_TOKEN_REUSE_LEEWAY_SECONDS + 1)
+    RefreshToken.objects.filter(token_checksum=tokenformat.digest(refresh_value)).update(revoked=F("revoked") - earlier)
 
 
 def _authenticates(value) -> bool:
@@ -124,6 +133,8 @@ def test_reuse_protection_covers_refresh_tokens_issued_through_the_api(org, org_
     second = refresh_grant(app, secret, first_refresh).json()
     assert _authenticates(second["access_token"])
 
+    # Presented again after the leeway in which it counts as a duplicate of the refresh that used it.
+    _used_long_ago(first_refresh)
     replay = refresh_grant(app, secret, first_refresh)
     assert replay.status_code == 400
     assert "already been used" in replay.json()["error_description"]
@@ -154,3 +165,41 @@ def test_a_refresh_token_revoked_after_validation_mints_nothing(org, org_member,
     }
     assert AccessToken.objects.count() == before
     assert AccessToken.objects.filter(user=org_member, revoked_at__isnull=True).count() == 0
+
+
+def test_a_used_refresh_token_presented_again_at_once_is_a_duplicate_and_the_family_stays(org, org_member):
+    """Within REFRESH_TOKEN_REUSE_LEEWAY_SECONDS, and while its successor is unused: refused, nothing revoked."""
+    app, secret, first = _issued(org, org_member)
+    second = refresh_grant(app, secret, first["refresh_token"]).json()
+
+    duplicate = refresh_grant(app, secret, first["refresh_token"])
+    assert duplicate.status_code == 400
+    assert duplicate.json()["error"] == "invalid_grant"
+    assert "moments ago" in duplicate.json()["error_description"]
+    assert _authenticates(second["access_token"])
+    third = refresh_grant(app, secret, second["refresh_token"])
+    assert third.status_code == 200
+    assert _authenticates(third.json()["access_token"])
+
+
+def test_a_used_refresh_token_presented_after_the_leeway_revokes_the_family(org, org_member):
+    app, secret, first = _issued(org, org_member)
+    second = refresh_grant(app, secret, first["refresh_token"]).json()
+    _used_long_ago(first["refresh_token"])
+
+    replay = refresh_grant(app, secret, first["refresh_token"])
+    assert replay.status_code == 400
+    assert "every token issued from it has been revoked" in replay.json()["error_description"]
+    assert not _authenticates(second["access_token"])
+    assert refresh_grant(app, secret, second["refresh_token"]).status_code == 400
+
+
+def test_without_a_leeway_every_replay_revokes_the_family(org, org_member, settings):
+    settings.REFRESH_TOKEN_REUSE_LEEWAY_SECONDS = 0
+    app, secret, first = _issued(org, org_member)
+    second = refresh_grant(app, secret, first["refresh_token"]).json()
+
+    replay = refresh_grant(app, secret, first["refresh_token"])
+    assert replay.status_code == 400
+    assert "every token issued from it has been revoked" in replay.json()["error_description"]
+    assert not _authenticates(second["access_token"])

@@ -330,6 +330,9 @@ class TokenRotate(TokenAction):
         except ValidationError as error:
             form.add_refusal(None, " ".join(error.messages))
             return self.render_form(token, form, key, status=400)
+        except services.TokenChanged:
+            form.add_refusal(None, "The token was rotated or revoked meanwhile; only one rotation of a token succeeds.")
+            return self.render_form(token, form, key, status=409)
         except InactiveUser:
             form.add_refusal(None, "The token's owner is inactive: no token can replace it.")
             return self.render_form(token, form, key, status=403)
