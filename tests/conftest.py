@@ -3,6 +3,8 @@
 import base64
 
 import pytest
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.test import Client, override_settings
 from rest_framework.test import APIClient
 
@@ -35,6 +37,18 @@ def _fast_password_hashing(settings):
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "applications.hashers.ClientSecretHasher",
     ]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Each test starts with no request counted against any rate limit (tokensvc/api/throttles.py).
+
+    The counts live in the cache, which outlives a test: without this, requests of earlier
+    tests from the test client's one address would spend a later test's allowance.
+    """
+    cache = caches["default"]
+    if isinstance(cache, LocMemCache):
+        cache.clear()
 
 
 @pytest.fixture

@@ -76,6 +76,11 @@ def default_lifetime(*, personal: bool) -> int:
     return default
 
 
+def refresh_token_issued_after(now: datetime) -> datetime:
+    """A refresh token issued at or before this moment is past REFRESH_TOKEN_EXPIRE_SECONDS (runtime value)."""
+    return now - timedelta(seconds=int(runtime.get("REFRESH_TOKEN_EXPIRE_SECONDS")))
+
+
 def default_expiry(*, personal: bool, user: User | None = None, organization_id: int | None = None) -> datetime:
     """When a new token of that kind expires if nobody chose; for a PAT of `user`, within their organizations' rules."""
     # The runtime settings, so a change made through the API applies to the next token.
