@@ -7,7 +7,9 @@ per client address.
 """
 
 import json
+import re
 import secrets
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -440,3 +442,41 @@ def test_reading_how_to_report_is_not_counted(db, limit):
     client = APIClient()
     assert [client.get(URL).status_code for _ in range(limit + 2)] == [200] * (limit + 2)
     assert client.post(URL, {"tokens": ["x"]}, format="json").status_code == 202
+
+
+# The patterns README gives secret scanners --------------------------------------------------------
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def documented_patterns() -> list[str]:
+    """The code blocks of README's "Reporting a leaked token" section, in order."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("\n## Reporting a leaked token\n", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```\n(.*?)\n```", section, flags=re.DOTALL)
+
+
+def test_readme_gives_the_scanner_patterns_of_tokenformat(db):
+    assert documented_patterns() == [tokenformat.ACCESS_TOKEN_PATTERN, tokenformat.REFRESH_TOKEN_PATTERN]
+
+
+def test_the_documented_patterns_find_real_values_and_only_their_kind(org, owner, report):
+    access_pattern, refresh_pattern = (re.compile(pattern) for pattern in documented_patterns())
+    app, secret = app_with_secret(org)
+    granted = password_grant(app, secret, owner).json()
+    pat = factories.personal_token(owner).value
+    created = factories.application_token(owner, app)
+    access_values = [pat, granted["access_token"], created.value]
+    refresh_values = [granted["refresh_token"], created.refresh_value]
+    leak = "\n".join(
+        [f"export TOKEN={pat}", f'{{"access_token": "{granted["access_token"]}"}}', f"token: '{created.value}'"]
+        + [f"refresh={refresh_values[0]};", f"Authorization: Bearer {refresh_values[1]}"]
+        + ["tsp_tooshort", "xtsp_" + "a" * 38, "tsp_" + "a" * 39]
+    )
+
+    assert access_pattern.findall(leak) == access_values
+    assert refresh_pattern.findall(leak) == refresh_values
+    # What a scanner finds with them, reported as found, ends every one of them.
+    assert_accepted(report(access_pattern.findall(leak) + refresh_pattern.findall(leak)), received=5)
+    assert all(authenticates(value) == 401 for value in access_values)
+    assert not RefreshToken.objects.filter(user=owner, revoked__isnull=True).exists()
