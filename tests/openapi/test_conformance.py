@@ -233,3 +233,22 @@ def web_app_token_for(org):
         return client
 
     return make
+
+
+def test_a_report_of_leaked_tokens_and_its_refusals(spec, org_member, settings):
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "credentials_revoke": "2/min"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    path = "/api/v2/credentials/revoke/"
+    operation = spec["paths"][path]["post"]
+    # Anyone may report: no credentials, so no 401 and no 403 either.
+    assert operation["security"] == [{}]
+    assert {"202", "400", "429"} <= set(operation["responses"]) and not {"401", "403"} & set(operation["responses"])
+    client = APIClient()
+    value = factories.personal_token(org_member).value
+
+    accepted = assert_conforms(spec, "POST", path, client.post(path, {"tokens": [value, "x"]}, format="json"))
+    assert accepted["received"] == 2
+    assert "tokens" in assert_conforms(spec, "POST", path, client.post(path, {"tokens": []}, format="json"))
+    limited = client.post(path, {"tokens": ["x"]}, format="json")
+    assert limited.status_code == 429 and "detail" in assert_conforms(spec, "POST", path, limited)
+    assert_conforms(spec, "GET", path, client.get(path))

@@ -98,7 +98,8 @@ def test_a_reported_pat_stops_working_and_its_owner_hears_of_it(owner, report):
     [message] = mail.outbox
     assert message.to == ["olivia@example.com"]
     assert "reported as leaked" in message.subject
-    for expected in ("deploy key", f"...{issued.token.token_hint}", REPORTER, "What to do next", str(issued.token.pk)):
+    when = entry.timestamp.date().isoformat()
+    for expected in ("deploy key", f"...{issued.token.token_hint}", REPORTER, when, "What to do next"):
         assert expected in message.body, expected
     assert_nowhere(issued.value)
 
@@ -258,6 +259,13 @@ def test_a_thousand_values_cost_the_same_queries_as_a_few(org, owner, report, dj
     assert baseline <= 14
     assert all(authenticates(value) == 401 for value in few + many[:1])
     assert len(reported_entries()) == 4
+
+
+def test_a_full_report_of_the_longest_values_is_accepted(owner, report):
+    issued = factories.personal_token(owner)
+    values = [issued.value] + ["x" * REPORTED_VALUE_MAX_LENGTH] * (REPORTED_TOKENS_MAX - 1)
+    assert_accepted(report(values), received=REPORTED_TOKENS_MAX)
+    assert authenticates(issued.value) == 401
 
 
 def test_a_thousand_unknown_values_are_two_lookups(db, report):
