@@ -533,10 +533,13 @@ def revoke_reported(*, values: Iterable[str], reporter_address: str) -> list[Rev
     refresh = RefreshToken.objects.filter(
         Q(pk__in=refresh_ids) | Q(access_token_id__in=access_ids) | Q(token_family__in=families)
     )
+    family = Q(pk__in=refresh.values("access_token_id")) | Q(source_refresh_token__token_family__in=families)
     access = AccessToken.objects.filter(
         Q(pk__in=access_ids)
-        | Q(pk__in=refresh.values("access_token_id"))
-        | Q(source_refresh_token__token_family__in=families)
+        # The access token of a live refresh token, even expired: the refresh token renews it.
+        | Q(pk__in=refresh.filter(revoked__isnull=True).values("access_token_id"))
+        # Other access tokens of the families, while they work; an expired one is left as it is.
+        | (family & Q(expires__gt=now))
     )
     # Step 1 for every owner at once, before any token row: a refresh token's owner is its
     # access token's, but the lock order must not rely on it.
