@@ -6,13 +6,18 @@ revoked and recorded once, each owner emailed once, and no request may fail with
 a deadlock, whichever order the reports name the owners in (tokens/locks.py).
 """
 
+import os
+import secrets
+
 import pytest
 from django.core import mail
+from django.core.cache import caches
 from rest_framework.test import APIClient
 
 from activity.models import ActivityEntry
 from tests import factories
 from tests.support.concurrency import run_together
+from tests.support.environment import unavailable
 from tests.support.oauth import app_with_secret, bearer, password_grant, refresh_grant
 from tokens.models import AccessToken, RefreshToken
 from tokens.services import REPORTED_OPERATION
@@ -111,3 +116,35 @@ def test_reports_race_a_deactivation_and_refresh_grants_without_a_deadlock(org, 
     entries = ActivityEntry.objects.filter(operation=REPORTED_OPERATION, subject_user=staying)
     assert entries.values("object_id").distinct().count() == entries.count() >= 1
     assert leak_notices().count("staying@example.com") == 1
+
+
+@pytest.fixture(params=["local", "redis"])
+def shared_cache(request, settings):
+    """The cache the limit counts in: this process's memory, or Redis (as with REDIS_URL)."""
+    if request.param == "redis":
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"),
+                "KEY_PREFIX": f"tokensvc-test-{secrets.token_hex(4)}",
+            }
+        }
+        try:
+            caches["default"].set("ping", 1, 5)
+        except Exception as error:  # any connection failure means no Redis here
+            unavailable(f"no Redis at 127.0.0.1:6379 ({type(error).__name__})")
+    # Keys of the Redis variant carry a prefix of their own and expire within the minute.
+    return request.param
+
+
+@pytest.mark.parametrize("round_", range(2))
+def test_a_burst_from_one_address_gets_exactly_the_allowed_reports(db, settings, shared_cache, round_):
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "credentials_revoke": "3/min"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    address = f"198.51.100.{10 + round_}"
+
+    results = run_together([reporter(["x"], address)] * 12)
+
+    statuses = sorted(status_of(result) for result in results)
+    assert statuses == [202] * 3 + [429] * 9, statuses
+    assert all(1 <= int(result["Retry-After"]) <= 60 for result in results if status_of(result) == 429)
