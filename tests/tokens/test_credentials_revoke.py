@@ -9,6 +9,7 @@ per client address.
 import json
 import re
 import secrets
+import time
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from tests.support.oauth import app_with_secret, bearer, password_grant, refresh
 from tokens.models import AccessToken, RefreshToken
 from tokens.services import REPORTED_OPERATION
 from tokensvc import tokenformat
+from tokensvc.api.throttles import AddressRateThrottle
 from tokensvc.limits import REPORTED_TOKENS_MAX, REPORTED_VALUE_MAX_LENGTH
 
 URL = "/api/v2/credentials/revoke/"
@@ -390,15 +392,32 @@ def test_the_api_root_lists_it(db):
 # Rate limit -------------------------------------------------------------------------------------------
 
 
+class Clock:
+    """The time the rate limit reads: pinned one second into a minute, moved only by the test."""
+
+    def __init__(self):
+        self.now = (time.time() // 60 + 1) * 60 + 1
+
+    def __call__(self, throttle=None):
+        return self.now
+
+
 @pytest.fixture
-def limit(settings):
+def clock(monkeypatch):
+    pinned = Clock()
+    monkeypatch.setattr(AddressRateThrottle, "timer", pinned)
+    return pinned
+
+
+@pytest.fixture
+def limit(settings, clock):
     """Three reports a minute per address."""
     rates = {**settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}), "credentials_revoke": "3/min"}
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
     return 3
 
 
-def test_the_default_limit_is_ten_a_minute(db, settings):
+def test_the_default_limit_is_ten_a_minute(db, settings, clock):
     assert settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["credentials_revoke"] == "10/min"
     client = APIClient()
     statuses = [client.post(URL, {"tokens": ["x"]}, format="json").status_code for _ in range(11)]
@@ -414,9 +433,18 @@ def test_over_the_limit_is_a_429_with_retry_after(owner, limit, report):
 
     assert refused.status_code == 429, refused.content
     assert set(refused.json()) == {"detail"}
-    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert refused["Retry-After"] == "59"
     assert refused["Cache-Control"] == "no-store"
     assert authenticates(issued.value) == 200  # the refused report revoked nothing
+
+
+def test_the_next_minute_brings_a_new_allowance(db, limit, clock, report):
+    assert [report(["x"]).status_code for _ in range(limit + 1)] == [202] * limit + [429]
+    clock.now += 58
+    refused = report(["x"])
+    assert refused.status_code == 429 and refused["Retry-After"] == "1"
+    clock.now += 1
+    assert [report(["x"]).status_code for _ in range(limit + 1)] == [202] * limit + [429]
 
 
 def test_bad_bodies_count_against_the_limit(db, limit):
