@@ -45,9 +45,12 @@ TEST_AUTH_FAILURE_LIMIT = 10_000
 
 @pytest.fixture(autouse=True)
 def _fresh_failure_counts(settings):
-    """Each test starts with no failed authentication counted (tokensvc/throttling.py), under generous limits.
+    """Each test starts with nothing counted against a limit, under generous failed-authentication limits.
 
-    Only a process-local cache is cleared: a Redis named by REDIS_URL may hold more than this test's keys.
+    The counts (tokensvc/throttling.py, tokensvc/api/throttles.py) live in the cache, which
+    outlives a test: without this, earlier tests' requests from the test client's one address
+    would spend a later test's allowance. Only a process-local cache is cleared: a Redis named
+    by REDIS_URL may hold more than this test's keys.
     """
     from django.core.cache import cache
 

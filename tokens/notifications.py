@@ -1,4 +1,4 @@
-"""Email notices to token owners: tokens expiring soon (once per token and expiry), new PATs, PATs an admin revoked."""
+"""Email notices to token owners: expiring tokens, new PATs, PATs an admin revoked, tokens reported as leaked."""
 
 import logging
 from dataclasses import dataclass, field
@@ -169,6 +169,68 @@ def notify_admin_revocation(*, tokens: list[AccessToken], admin_name: str, organ
             send_mail(subject, "\n".join(lines) + "\n", settings.DEFAULT_FROM_EMAIL, [user.email])
         except Exception as error:  # any transport failure: the revocation stands, the other owners still hear
             logger.warning("revocation notice to user=%s failed: %s", user.get_username(), type(error).__name__)
+            summary.failed.append(user.get_username())
+            continue
+        summary.emailed.append(user.get_username())
+        summary.tokens += len(owned)
+    return summary
+
+
+# Tokens revoked because someone reported them as leaked ------------------------------------------
+
+
+def reported_line(token: AccessToken) -> str:
+    """One line about a reported token: its description, kind, hint and ids, never its value."""
+    description = token.description or "(no description)"
+    kind = f"application {token.application.name}" if token.application_id else "personal access token"
+    hint = f"...{token.token_hint}" if token.token_hint else "(no hint)"
+    return f"- {description} [{kind}], ending {hint}, id {token.pk}, authorizationId {token.authorization_id}"
+
+
+def reported_message(user, tokens: list[AccessToken], *, reporter_address: str, when: datetime) -> tuple[str, str]:
+    """(subject, body) of the notice that `tokens` of `user` were reported as leaked and revoked."""
+    lines = [
+        f"Hello {user.get_username()},",
+        "",
+        f"At {when.isoformat(timespec='seconds')}, the following API token(s) of yours were reported as",
+        f"leaked (publicly exposed) from the address {reporter_address or '(unknown)'} and have been revoked.",
+        "They no longer work, and an application token's refresh token was revoked with it.",
+        "",
+        *(reported_line(token) for token in tokens),
+        "",
+        "What to do next:",
+        "- Find where the value was exposed (a repository, a log, a paste) and remove it there.",
+        "- Create a new token where one is still needed (POST /api/v2/tokens/, or sign in again",
+        "  to the application) and keep it out of source code, e.g. in a secret store.",
+        "- Review the activity stream of your tokens (GET /api/v2/tokens/{id}/activity_stream/)",
+        "  for use you do not recognise.",
+    ]
+    return f"{len(tokens)} of your API token(s) were reported as leaked and revoked", "\n".join(lines) + "\n"
+
+
+def notify_reported_revocation(*, token_ids: list[int], reporter_address: str, when: datetime) -> NoticeSummary:
+    """Email each owner that these tokens of theirs were reported as leaked and revoked.
+
+    Called once the revocation is committed: one query for the tokens and their owners, then a
+    message per owner. A failed delivery is logged and never undoes the revocation (the
+    activity stream holds the record either way).
+    """
+    summary = NoticeSummary()
+    tokens = (
+        AccessToken.objects.filter(pk__in=token_ids).select_related("user", "application").order_by("user_id", "pk")
+    )
+    for _, group in groupby(tokens, key=lambda token: token.user_id):
+        owned = list(group)
+        user = owned[0].user
+        if user is None or not user.email:
+            if user is not None:
+                summary.skipped.append(user.get_username())
+            continue
+        subject, body = reported_message(user, owned, reporter_address=reporter_address, when=when)
+        try:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+        except Exception as error:  # any transport failure: the revocation stands, the other owners still hear
+            logger.warning("leak notice to user=%s failed: %s", user.get_username(), type(error).__name__)
             summary.failed.append(user.get_username())
             continue
         summary.emailed.append(user.get_username())

@@ -81,6 +81,11 @@ def default_lifetime(*, personal: bool, values: dict[str, Any] | None = None) ->
     return default
 
 
+def refresh_token_issued_after(now: datetime) -> datetime:
+    """A refresh token issued at or before this moment is past REFRESH_TOKEN_EXPIRE_SECONDS (runtime value)."""
+    return now - timedelta(seconds=int(runtime.get("REFRESH_TOKEN_EXPIRE_SECONDS")))
+
+
 def default_expiry(
     *,
     personal: bool,

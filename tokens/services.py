@@ -19,7 +19,7 @@ tokens/receivers.py answers here, in the same transaction.
 """
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeAlias
@@ -27,7 +27,7 @@ from typing import Any, TypeAlias
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from oauth2_provider.models import set_token_value
 
@@ -340,14 +340,17 @@ def revoke_access_tokens(
     actor: Actor = None,
     reason: str = "",
     organization_id: int | None = None,
+    operation: str = "delete",
+    notes: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None,
     report: Callable[[list[RevokedToken]], None] | None = None,
 ) -> list[RevokedToken]:
     """Tombstone every live access token of `queryset` (steps 1 and 2 of the lock order); return what was revoked.
 
     The tombstone is the one `AccessToken.revoke()` writes (`revoked_at`, `revoked_by`);
-    each revoked token gets its own activity record, inserted in bulk, in the stream of the
-    token's organization (its binding, else its application's), else of `organization_id`
-    (the organization whose admin revokes it).
+    each revoked token gets its own activity record (`operation`), inserted in bulk, in the
+    stream of the token's organization (its binding, else its application's), else of
+    `organization_id` (the organization whose admin revokes it). `notes(row)` adds to a
+    record's changes what the caller knows about that token (never a value).
 
     The tokens are locked, revoked and recorded CHUNK at a time, by ascending id (the lock
     order holds across chunks), so memory stays flat however many there are. With `report`,
@@ -372,6 +375,7 @@ def revoke_access_tokens(
                 "application__organization_id",
                 "organization_id",
                 "description",
+                "token_hint",
             )[:CHUNK]
         )
         if not rows:
@@ -384,11 +388,14 @@ def revoke_access_tokens(
             [
                 recorder.entry(
                     actor=by,
-                    operation="delete",
+                    operation=operation,
                     object_type=type_name(AccessToken),
                     object_id=row["pk"],
                     object_repr=f"AccessToken #{row['pk']}",
-                    changes={"description": row["description"], "reason": reason} if reason else {},
+                    changes={
+                        **({"description": row["description"], "reason": reason} if reason else {}),
+                        **(notes(row) if notes is not None else {}),
+                    },
                     organization_id=row["organization_id"] or row["application__organization_id"] or organization_id,
                     subject_user_id=row["user_id"],
                 )
@@ -510,3 +517,93 @@ def application_tokens_delete(*, actor: Actor, application: Application) -> int:
         batch_size=CHUNK,
     )
     return len(rows)
+
+
+# Values reported as leaked ---------------------------------------------------------------------
+
+REPORTED_OPERATION = "revoke_reported"
+REPORTED_REASON = "reported as leaked"
+# Looked up when no reported value has the token format, so that the lookup runs all the same.
+_NO_DIGEST = "0" * 64
+
+
+def _reported_digests(values: Iterable[str]) -> tuple[list[str], list[str]]:
+    """(access-token digests, refresh-token digests) of the values in the token format with a correct checksum."""
+    access, refresh = set(), set()
+    for value in values:
+        kind = tokenformat.kind(value)
+        if kind in (tokenformat.PERSONAL, tokenformat.ACCESS):
+            access.add(tokenformat.digest(value))
+        elif kind == tokenformat.REFRESH:
+            refresh.add(tokenformat.digest(value))
+    return sorted(access) or [_NO_DIGEST], sorted(refresh) or [_NO_DIGEST]
+
+
+@retrying
+def revoke_reported(*, values: Iterable[str], reporter_address: str) -> list[RevokedToken]:
+    """Revoke the live tokens among `values` reported as leaked by anyone; return the access tokens revoked.
+
+    Only values in the token format with a correct checksum are looked up, by digest, in one
+    query per table whatever their number; the rest are ignored. Revoked, expired and unknown
+    values change nothing. What is revoked:
+    - a personal access token or an application's access token, with its refresh token;
+    - a refresh token, with every live token of its family: its access token, even expired
+      (which the refresh token could otherwise renew), and any access token of the family
+      still live. A refresh token that was used or revoked is no longer live and changes
+      nothing: whoever reports an old value must not be able to end its successors, as
+      anyone may report (replaying it at /api/o/token/ is what revokes a family then).
+
+    Each revoked access token gets an activity record `revoke_reported` with its hint and
+    `reporter_address`, never a value; its owner is emailed once the revocation is committed.
+    The locks are taken in the order of tokens/locks.py: every owner involved, then access
+    tokens, then refresh tokens.
+    """
+    access_digests, refresh_digests = _reported_digests(values)
+    now = timezone.now()
+    reported_access = list(
+        AccessToken.objects.filter(token_checksum__in=access_digests, revoked_at__isnull=True, expires__gt=now)
+        .order_by()
+        .values_list("pk", "user_id")
+    )
+    reported_refresh = list(
+        RefreshToken.objects.filter(
+            token_checksum__in=refresh_digests,
+            revoked__isnull=True,
+            created__gt=policy.refresh_token_issued_after(now),
+        )
+        .order_by()
+        .values_list("pk", "user_id", "token_family")
+    )
+    if not reported_access and not reported_refresh:
+        return []
+    access_ids = [pk for pk, _ in reported_access]
+    refresh_ids = [pk for pk, _, _ in reported_refresh]
+    families = sorted({family for _, _, family in reported_refresh if family is not None}, key=str)
+    refresh = RefreshToken.objects.filter(
+        Q(pk__in=refresh_ids) | Q(access_token_id__in=access_ids) | Q(token_family__in=families)
+    )
+    family = Q(pk__in=refresh.values("access_token_id")) | Q(source_refresh_token__token_family__in=families)
+    access = AccessToken.objects.filter(
+        Q(pk__in=access_ids)
+        # The access token of a live refresh token, even expired: the refresh token renews it.
+        | Q(pk__in=refresh.filter(revoked__isnull=True).values("access_token_id"))
+        # Other access tokens of the families, while they work; an expired one is left as it is.
+        | (family & Q(expires__gt=now))
+    )
+    # Step 1 for every owner at once, before any token row: a refresh token's owner is its
+    # access token's, but the lock order must not rely on it.
+    owners = {user for _, user in reported_access} | {user for _, user, _ in reported_refresh}
+    lock_users(sorted(owners - {None}))
+    revoked = revoke_access_tokens(
+        access,
+        reason=REPORTED_REASON,
+        operation=REPORTED_OPERATION,
+        notes=lambda row: {"token_hint": row["token_hint"], "remote_addr": reporter_address},
+    )
+    revoke_refresh_tokens(refresh)
+    if revoked:
+        ids = [token.id for token in revoked]
+        transaction.on_commit(
+            lambda: notifications.notify_reported_revocation(token_ids=ids, reporter_address=reporter_address, when=now)
+        )
+    return revoked

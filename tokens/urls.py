@@ -4,10 +4,11 @@ from django.urls import path
 
 import users.urls  # noqa: F401  (registers the user_ref converter used below)
 
-from . import bulk_views, views
+from . import bulk_views, leak_views, views
 
 urlpatterns = [
     path("tokens/", views.TokenList.as_view(), name="token_list"),
+    path("credentials/revoke/", leak_views.CredentialsRevoke.as_view(), name="credentials_revoke"),
     path("tokens/<int:pk>/", views.TokenDetail.as_view(), name="token_detail"),
     path("tokens/<int:pk>/rotate/", views.TokenRotate.as_view(), name="token_rotate"),
     path("tokens/<int:pk>/activity_stream/", views.TokenActivityStream.as_view(), name="token_activity_stream"),

@@ -14,3 +14,8 @@ REDIRECT_URIS_MAX_LENGTH = 4096
 
 # A text value in an activity record keeps this many characters and notes its full length.
 ACTIVITY_VALUE_MAX_LENGTH = 200
+
+# Values in one report of leaked tokens (POST /api/v2/credentials/revoke/), and the length of
+# each: a token value is 42 characters, so a longer one is not a token of any format worth keeping.
+REPORTED_TOKENS_MAX = 1000
+REPORTED_VALUE_MAX_LENGTH = 256

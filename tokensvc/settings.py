@@ -262,6 +262,11 @@ STORAGES = {
 # every path under MEDIA_URL to their file handler, do not treat every path as a media file.
 MEDIA_URL = "/media/"
 
+# Reports of leaked tokens (POST /api/v2/credentials/revoke/) accepted per client address and minute.
+CREDENTIALS_REVOKE_PER_MINUTE = env_int("CREDENTIALS_REVOKE_PER_MINUTE", 10)
+if CREDENTIALS_REVOKE_PER_MINUTE < 1:
+    raise ImproperlyConfigured("CREDENTIALS_REVOKE_PER_MINUTE must be at least 1.")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # The first class's challenge is the one sent with a 401.
@@ -288,6 +293,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 25,
     # Throttles name a client by tokensvc.addresses.client_address, never by a header it writes.
     "NUM_PROXIES": 0,
+    # Rates of tokensvc.api.throttles.AddressRateThrottle, by the views' `throttle_scope`.
+    "DEFAULT_THROTTLE_RATES": {"credentials_revoke": f"{CREDENTIALS_REVOKE_PER_MINUTE}/min"},
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 

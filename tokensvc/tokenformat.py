@@ -23,6 +23,9 @@ RANDOM_LENGTH = 32
 CHECKSUM_LENGTH = 6
 
 SCANNER_PATTERN = r"\b(?:tsp|tsa|tsr)_[0-9A-Za-z]{38}\b"
+# The same by kind, as README's "Reporting a leaked token" gives them to secret scanners.
+ACCESS_TOKEN_PATTERN = r"\b(?:tsp|tsa)_[0-9A-Za-z]{38}\b"
+REFRESH_TOKEN_PATTERN = r"\btsr_[0-9A-Za-z]{38}\b"
 _SHAPE = re.compile(r"^(tsp|tsa|tsr)_([0-9A-Za-z]{32})([0-9A-Za-z]{6})$")
 
 

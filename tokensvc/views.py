@@ -32,6 +32,8 @@ V2_RESOURCES = {
     "tokens": "token_list",
     "applications": "application_list",
     "activity_stream": "activity_stream_list",
+    # Anyone reports leaked token values here (POST): tokens/leak_views.py.
+    "credentials_revoke": "credentials_revoke",
 }
 
 

@@ -5,13 +5,14 @@ import pytest
 from django.test import Client
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
-from rest_framework.test import APIRequestFactory, force_authenticate
+from rest_framework.test import APIClient, APIRequestFactory, force_authenticate
 from rest_framework.views import APIView
 
 from tests import factories
 from tests.support.routes import MISSING_ID, ROUTES, all_routes, body_for, fill, snapshot
 from tokensvc.access import registered
-from tokensvc.api.permissions import NO_ACCESS_MODEL_MESSAGE, AccessPermission
+from tokensvc.api.permissions import NO_ACCESS_MODEL_MESSAGE, AccessPermission, anonymous_write_methods
+from users.models import User
 
 WRITE_METHODS = ("post", "put", "patch", "delete")
 
@@ -39,7 +40,12 @@ PUBLIC_ROUTES = {
     "api/v2/job_templates/",
     "api/v2/workflow_job_templates/",
     "api/v2/instance_groups/",
+    # Reporting leaked tokens: anyone may, signed in or not.
+    "api/v2/credentials/revoke/",
 }
+# The only unsafe methods any view answers to anonymous callers (`access_public_methods`):
+# reporting leaked token values, which credentials play no part in.
+ANONYMOUS_WRITES = {"api/v2/credentials/revoke/": frozenset({"POST"})}
 
 
 def test_the_walk_finds_the_known_routes():
@@ -91,6 +97,37 @@ def test_every_api_view_is_public_or_bound_to_a_policy(route, view_class):
     assert parent is None or parent in registered(), f"{route}: {parent.__name__} has no registered access policy"
 
 
+@pytest.mark.parametrize(("route", "view_class"), DRF_ROUTES, ids=[route for route, _ in DRF_ROUTES])
+def test_only_the_declared_views_take_writes_from_anyone(route, view_class):
+    assert anonymous_write_methods(view_class) == ANONYMOUS_WRITES.get(route, frozenset())
+    if route in ANONYMOUS_WRITES:
+        # Credentials play no part in such a write: none are read, so none can be refused (401)
+        # or lend a session's authority to a cross-site request.
+        assert view_class.authentication_classes == [], f"{route} takes anonymous writes but authenticates"
+
+
+@pytest.mark.parametrize(("route", "view_class"), ROUTES, ids=[route for route, _ in ROUTES])
+def test_anonymous_callers_write_nowhere_else(route, view_class, world):
+    anonymous = APIClient()
+    body = body_for(view_class, world)
+    url = fill(route, view_class, existing=True) or fill(route, view_class, existing=False)
+    before = snapshot()
+
+    for method in WRITE_METHODS:
+        response = getattr(anonymous, method)(url, body, format="json")
+        if method.upper() in ANONYMOUS_WRITES.get(route, ()):
+            # Answered like anyone's (here the body names no token), never a 401.
+            assert response.status_code in {202, 400}, f"{method.upper()} {url}: {response.status_code}"
+        elif route in ANONYMOUS_WRITES:
+            # A view that reads no credentials answers a method it does not take with 405.
+            assert response.status_code == 405, f"{method.upper()} {url}: {response.status_code}"
+            assert not hasattr(view_class, method)
+        else:
+            assert response.status_code == 401, f"{method.upper()} {url}: {response.status_code} {response.content}"
+
+    assert snapshot() == before
+
+
 class _Unbound(APIView):
     """A view someone forgot to bind to a model."""
 
@@ -126,6 +163,37 @@ def test_a_public_view_answers_anyone_for_reading_and_only_signed_in_users_for_w
     assert _Public.as_view()(request).status_code == 200
 
 
+class _PublicWrite(_Public):
+    access_public_methods = ("post",)
+
+    def put(self, request):
+        return Response({"secret": "everyone could replace this"})
+
+
+class _NotPublicWrite(_Unbound):
+    access_public_methods = ("POST",)
+
+
+class _BoundWrite(_Unbound):
+    access_public = True
+    access_model = User
+    access_public_methods = ("POST",)
+
+
+def test_a_public_view_takes_from_anyone_only_the_writes_it_names():
+    factory = APIRequestFactory()
+    assert _PublicWrite.as_view()(factory.post("/public/", {}, format="json")).status_code == 200
+    assert _PublicWrite.as_view()(factory.put("/public/", {}, format="json")).status_code == 401
+    assert _PublicWrite.as_view()(factory.delete("/public/")).status_code == 405
+
+
+def test_naming_writes_opens_nothing_on_a_view_that_is_not_public_or_is_bound_to_a_model(db):
+    factory = APIRequestFactory()
+    for view in (_NotPublicWrite, _BoundWrite):
+        assert anonymous_write_methods(view) == frozenset()
+        assert view.as_view()(factory.post("/named/", {}, format="json")).status_code == 401
+
+
 # Writing with a read token ----------------------------------------------------
 
 
@@ -154,6 +222,9 @@ def test_a_read_token_cannot_write_anywhere(route, view_class, world, client_for
         for method in WRITE_METHODS:
             response = getattr(reader, method)(url, body, format="json")
             allowed = {403, 405} if existing else {403, 404, 405}
+            if method.upper() in ANONYMOUS_WRITES.get(route, ()):
+                # A write anyone may make: the read token is not even read (the body names no token).
+                allowed = {202, 400}
             assert response.status_code in allowed, f"{method.upper()} {url}: {response.status_code} {response.content}"
 
     assert snapshot() == before

@@ -5,6 +5,7 @@ against what the schema documents for that operation (tests/support/openapi.py).
 """
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from rest_framework.test import APIClient
 from tests import factories
 from tests.support.oauth import app_with_secret, basic, password_grant, post_form
 from tests.support.openapi import assert_conforms, assert_no_body_documented, generated_schema
+from tokensvc.api.throttles import AddressRateThrottle
 
 VERSION = "7.1-preview.1"
 PATS = "/{organization}/_apis/tokens/pats"
@@ -233,3 +235,25 @@ def web_app_token_for(org):
         return client
 
     return make
+
+
+def test_a_report_of_leaked_tokens_and_its_refusals(spec, org_member, settings, monkeypatch):
+    # All within one minute of the rate limit, whenever the test runs.
+    pinned = (time.time() // 60 + 1) * 60 + 1
+    monkeypatch.setattr(AddressRateThrottle, "timer", lambda throttle: pinned)
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "credentials_revoke": "2/min"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    path = "/api/v2/credentials/revoke/"
+    operation = spec["paths"][path]["post"]
+    # Anyone may report: no credentials, so no 401 and no 403 either.
+    assert operation["security"] == [{}]
+    assert {"202", "400", "429"} <= set(operation["responses"]) and not {"401", "403"} & set(operation["responses"])
+    client = APIClient()
+    value = factories.personal_token(org_member).value
+
+    accepted = assert_conforms(spec, "POST", path, client.post(path, {"tokens": [value, "x"]}, format="json"))
+    assert accepted["received"] == 2
+    assert "tokens" in assert_conforms(spec, "POST", path, client.post(path, {"tokens": []}, format="json"))
+    limited = client.post(path, {"tokens": ["x"]}, format="json")
+    assert limited.status_code == 429 and "detail" in assert_conforms(spec, "POST", path, limited)
+    assert_conforms(spec, "GET", path, client.get(path))

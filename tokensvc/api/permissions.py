@@ -44,16 +44,35 @@ def enforce(request, action: str, model=None, obj=None, data=None) -> None:
     raise_unless(check(request, action, model, obj, data) if model is not None else check_scope(request, action))
 
 
+def anonymous_write_methods(view) -> frozenset[str]:
+    """The unsafe methods a public view answers to anyone: those it names in `access_public_methods`.
+
+    Nothing else opens a write to anonymous callers. A view that is not public, or that is
+    bound to an access model, opens none, whatever it names.
+    """
+    if getattr(view, "access_public", False) is not True or getattr(view, "access_model", None) is not None:
+        return frozenset()
+    named = frozenset(method.upper() for method in getattr(view, "access_public_methods", ()))
+    return named - frozenset(permissions.SAFE_METHODS)
+
+
 class AccessPermission(permissions.BasePermission):
     """Views declare `access_model` and optionally `access_action(request)`; nothing else decides.
 
     A view with no access model is refused unless it says `access_public = True`: then it
     answers anyone, signed in or not, for safe methods, and anything else only to a signed-in
-    user whose token scope allows it.
+    user whose token scope allows it, except the unsafe methods it names in
+    `access_public_methods`, which it answers to anyone alike: credentials play no part in
+    them (such a view should authenticate nobody, `authentication_classes = []`).
     """
 
     def has_permission(self, request, view):
         public = getattr(view, "access_public", False)
+        anyones = anonymous_write_methods(view)
+        if request.method in anyones or (anyones and not method_is_mapped(request, view)):
+            # Such a view reads no credentials, so a 401 could not be answered by sending some:
+            # a method it does not take is a 405.
+            return True
         if not (request.user and request.user.is_authenticated):
             if public and request.method in permissions.SAFE_METHODS:
                 return True

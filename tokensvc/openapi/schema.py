@@ -13,6 +13,7 @@ from drf_spectacular.plumbing import ResolvedComponent, append_meta, get_doc
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
+from tokensvc.api.permissions import anonymous_write_methods
 from tokensvc.api.serializers import SECRET_PLACEHOLDER
 from tokensvc.tokenformat import ACCESS, PERSONAL, REFRESH
 
@@ -102,6 +103,13 @@ class AutoSchema(SpectacularAutoSchema):
     def is_public(self) -> bool:
         return bool(getattr(self.view, "access_public", False))
 
+    def is_throttled(self) -> bool:
+        """Whether a per-address rate limit (tokensvc/api/throttles.py) counts this operation."""
+        if not getattr(self.view, "throttle_scope", None) or not self.view.get_throttles():
+            return False
+        methods = getattr(self.view, "throttle_methods", None)
+        return methods is None or self.method in methods
+
     def error_responses(self) -> dict[str, tuple[str, dict[str, Any]]]:
         """Status code -> (description, schema) of the errors this operation may answer."""
         error = self.resolve_serializer(ErrorSerializer(), "response").ref
@@ -109,10 +117,14 @@ class AutoSchema(SpectacularAutoSchema):
         found: dict[str, tuple[str, dict[str, Any]]] = {}
         if self.method in WRITE_METHODS or listing:
             found["400"] = ("Bad input, naming the field.", self.component("FieldErrors", FIELD_ERRORS))
-        # Also on public views: credentials that are sent must be valid.
-        found["401"] = ("Not signed in, or the credentials are invalid, expired or revoked.", error)
+        # Also on public views: credentials that are sent must be valid. A view that
+        # authenticates nobody never answers 401.
+        if self.view.get_authenticators():
+            found["401"] = ("Not signed in, or the credentials are invalid, expired or revoked.", error)
         if not self.is_public():
             found["403"] = ("The requester's role or the token's scope does not allow this.", error)
+        if self.is_throttled():
+            found["429"] = ("Too many requests from this address; `Retry-After` says how many seconds to wait.", error)
         if "{" in self.path or listing:
             found["404"] = ("No such object among those the requester may see (or no such page).", error)
         return found
@@ -139,8 +151,9 @@ class AutoSchema(SpectacularAutoSchema):
 
     def get_auth(self):
         auths = super().get_auth()
-        # A public view answers anonymous reads (tokensvc/api/permissions.py).
-        if self.is_public() and self.method == "GET" and {} not in auths:
+        # A public view answers anonymous reads, and the writes it names (tokensvc/api/permissions.py).
+        anonymous = self.method == "GET" or self.method in anonymous_write_methods(self.view)
+        if self.is_public() and anonymous and {} not in auths:
             auths.append({})
         return auths
 
