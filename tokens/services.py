@@ -407,6 +407,8 @@ def revoke_access_tokens(
             report(chunk)
         else:
             revoked.extend(chunk)
+        if len(rows) < CHUNK:
+            return revoked  # a short chunk is the last: no query to find nothing more
 
 
 def revoke_refresh_tokens(queryset: QuerySet[RefreshToken]) -> int:
@@ -424,6 +426,8 @@ def revoke_refresh_tokens(queryset: QuerySet[RefreshToken]) -> int:
             return count
         after = ids[-1]
         count += RefreshToken.objects.filter(pk__in=ids, revoked__isnull=True).update(revoked=now, updated=now)
+        if len(ids) < CHUNK:
+            return count
 
 
 def revoke_grants(queryset: QuerySet[Grant]) -> int:

@@ -122,8 +122,8 @@ def test_revoke_works_a_chunk_at_a_time(org_member, monkeypatch):
     recorded = ActivityEntry.objects.filter(object_type="o_auth2_access_token", operation="delete", object_id__in=ids)
     assert sorted(recorded.values_list("object_id", flat=True)) == sorted(ids)
     chunks = [query["sql"] for query in queries.captured_queries if "LIMIT 3" in query["sql"]]
-    # Access tokens: three full chunks and the empty one that ends the loop; refresh tokens: none.
-    assert sum('FROM "tokens_accesstoken"' in sql for sql in chunks) == 4
+    # Access tokens: two full chunks and the short one that ends the loop; refresh tokens: none.
+    assert sum('FROM "tokens_accesstoken"' in sql for sql in chunks) == 3
     assert sum('FROM "tokens_refreshtoken"' in sql for sql in chunks) == 1
 
 
@@ -252,7 +252,7 @@ def test_cleanup_works_a_chunk_at_a_time(org_member, monkeypatch):
     assert not AccessToken.objects.filter(pk__in=expired).exists()
     assert AccessToken.objects.get(pk=successor.token.pk).rotated_from_id is None
     chunks = [query["sql"] for query in queries.captured_queries if 'FROM "tokens_accesstoken"' in query["sql"]]
-    assert sum("LIMIT 2" in sql for sql in chunks) == 4  # 2 + 2 + 1, and the empty chunk that ends it
+    assert sum("LIMIT 2" in sql for sql in chunks) == 3  # 2 + 2 + 1: the short chunk is the last
 
 
 # expire_sessions -------------------------------------------------------------------------------

@@ -59,3 +59,5 @@ def delete_in_chunks(queryset) -> int:
             if not ids:
                 return deleted
             deleted += queryset.filter(pk__in=ids).delete()[1].get(model._meta.label, 0)
+        if len(ids) < CHUNK:
+            return deleted
