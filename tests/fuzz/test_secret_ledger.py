@@ -14,9 +14,7 @@ def answer(body: str, headers=None, status=200):
 def test_values_and_client_secrets_are_recognised_and_masks_and_lookalikes_are_not():
     value = tokenformat.generate(tokenformat.PERSONAL)
     lookalike = "tsp_" + "A" * 38  # the shape, with a wrong checksum
-    body = (
-        f'{{"token": "{value}", "other": "{lookalike}", "client_secret": "s3cr3t", "x": {{"client_secret": "{MASK}"}}}}'
-    )
+    body = json.dumps({"token": value, "other": lookalike, "client_secret": "s3cr3t", "x": {"client_secret": MASK}})
     assert secrets_in(answer(body)) == {value, "s3cr3t"}
     assert secrets_in(answer("{}", {"Location": f"/x?token={value}"})) == {value}
 
