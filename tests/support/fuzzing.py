@@ -231,6 +231,23 @@ class FuzzWorld:
             case.path_parameters = params
         if path.startswith(DIALECT) and method in ("PUT", "DELETE"):
             self._spare_authorization_id(case)
+        if path.startswith("/api/o/") and positive and isinstance(case.body, dict):
+            self._real_grant(case)
+
+    def _real_grant(self, case) -> None:
+        """Now and then real credentials and values, so that grants succeed and tokens are issued and revoked."""
+        body = dict(case.body)
+        grant = body.get("grant_type")
+        values = [value for value in self.ledger.origin if value.startswith(("tsa_", "tsr_"))]
+        if grant == "password" and _pick(body.get("username", ""), [True, True]) is True:
+            body.update(username=self.member.username, password=factories.PASSWORD)
+        elif grant == "refresh_token" and values:
+            refresh = [value for value in values if value.startswith("tsr_")]
+            body["refresh_token"] = _pick(body.get("refresh_token", ""), refresh[-3:])
+        elif "token" in body and values:
+            body["token"] = _pick(body["token"], values[-3:])
+        if body != case.body:
+            case.body = body
 
     def _spare(self, path: str, method: str, value):
         """A fresh object in place of a protected one that `method path` would destroy or change."""
