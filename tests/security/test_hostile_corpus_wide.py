@@ -10,6 +10,7 @@ import json
 
 import pytest
 from django.test import Client
+from django.utils.html import escape
 
 from tests import factories
 from tests.security.test_hostile_corpus import WALKED, _urls
@@ -298,8 +299,14 @@ def test_metacharacters_are_stored_verbatim_and_escaped_in_html(client_for, supe
     page = client.get(f"/api/v2/organizations/{pk}/", HTTP_ACCEPT="text/html")
     assert page.status_code == 200
     html = page.content.decode()
+    browser = Client()
+    browser.force_login(superuser)
+    tokens_page = browser.get("/?status=all")
+    assert tokens_page.status_code == 200
     if "<" in text:
         assert text not in html, "the browsable API shows the text unescaped"
+        assert text not in tokens_page.content.decode(), "the web page shows the text unescaped"
+        assert escape(text) in tokens_page.content.decode()
     from users.models import User
 
     assert User.objects.filter(username=superuser.username).exists()
