@@ -18,7 +18,7 @@ from schemathesis.generation import GenerationMode
 from tests.support.fuzzing import FuzzWorld
 from tests.support.openapi import generated_schema
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "5"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
 RANDOM = "FUZZ_EXAMPLES" in os.environ
 SEED = int(os.environ.get("FUZZ_SEED", "0")) if not RANDOM or "FUZZ_SEED" in os.environ else None
 
