@@ -229,6 +229,8 @@ class FuzzWorld:
             params["id"] = self._spare(path, method, params["id"])
         if params != (case.path_parameters or {}):
             case.path_parameters = params
+        if path.startswith(DIALECT) and positive:
+            self._aim_authorization_id(case)
         if path.startswith(DIALECT) and method in ("PUT", "DELETE"):
             self._spare_authorization_id(case)
         if path.startswith("/api/o/") and positive and isinstance(case.body, dict):
@@ -268,6 +270,15 @@ class FuzzWorld:
             self.stats.swapped += 1
             return factories.application(self.org, f"Spare {secrets.token_hex(4)}").pk
         return value
+
+    def _aim_authorization_id(self, case) -> None:
+        """Now and then the authorizationId of one of the requester's PATs: gets, updates and revokes succeed."""
+        known = AccessToken.objects.filter(user=self.user, application=None).order_by("pk")
+        ids = [str(value) for value in known.values_list("authorization_id", flat=True)[:6]]
+        if "authorizationId" in (case.query or {}):
+            case.query = {**case.query, "authorizationId": _pick(case.query["authorizationId"], ids)}
+        if isinstance(case.body, dict) and "authorizationId" in case.body:
+            case.body = {**case.body, "authorizationId": _pick(case.body["authorizationId"], ids)}
 
     def _spare_authorization_id(self, case) -> None:
         protected = {str(self.pat.authorization_id), str(self.app_token.authorization_id)}
