@@ -75,6 +75,11 @@ _TYPE_KEYS = {
 }
 
 
+def refusal_body(status_code: int, message: str) -> dict[str, object]:
+    """A refusal made before the dialect's views (by the middleware or Django itself), in the dialect's shape."""
+    return error_body(message, _TYPE_KEYS.get(status_code, "VssServiceException"))
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """Every failure of a dialect view, as JSON in the dialect's shapes; unknown exceptions propagate (500)."""
     if isinstance(exc, PatError):

@@ -3,9 +3,12 @@
 A body over DATA_UPLOAD_MAX_MEMORY_SIZE, more than DATA_UPLOAD_MAX_NUMBER_FIELDS query
 parameters or form fields, a form in a charset other than UTF-8, an unknown path or an
 unexpected error would otherwise be answered with Django's HTML pages. The OAuth2 endpoints
-answer with an OAuth error object (RFC 6749 section 5.2), every other route with
+answer with an OAuth error object (RFC 6749 section 5.2), the PAT lifecycle dialect below
+`/{organization}/_apis` with its own error object (`message`, `typeKey`), every other route with
 `{"detail": ...}`, as DRF's own errors do.
 """
+
+import re
 
 from django.conf import settings
 from django.core.exceptions import BadRequest, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
@@ -20,6 +23,8 @@ OAUTH_ERROR_CODES = {
     500: "server_error",
     503: "temporarily_unavailable",
 }
+# Routes of the PAT lifecycle dialect (pats/urls.py): the organization's name, then `_apis`.
+DIALECT_PATH = re.compile(r"^/[^/]+/_apis(?:/|$)")
 
 
 def error_response(request, status: int, message: str) -> JsonResponse:
@@ -28,6 +33,11 @@ def error_response(request, status: int, message: str) -> JsonResponse:
         response = JsonResponse(body, status=status)
         response["Cache-Control"] = "no-store"
         return response
+    if DIALECT_PATH.match(request.path):
+        # The dialect's clients read `message` and `typeKey`, also of a refusal made before its views.
+        from pats.errors import refusal_body
+
+        return JsonResponse(refusal_body(status, message), status=status)
     return JsonResponse({"detail": message}, status=status)
 
 

@@ -4,9 +4,9 @@ PostgreSQL cannot store or compare text containing NUL (U+0000); SQLite can. Eit
 name, id, search, credential or form value of this service legitimately holds one, so a NUL
 anywhere a request puts text is refused here, for every route at once: in the path or query
 string (raw or percent-encoded as %00), in a header or cookie, inside the decoded user name
-or password of HTTP Basic credentials, or in a form field. A form or multipart body must
-also be valid text in its charset (UTF-8 by default): Django would otherwise replace what
-it cannot decode with U+FFFD and store the result.
+or password of HTTP Basic credentials, or in a form field. The query string and a form or
+multipart body must also be valid text in their charset (UTF-8 by default): Django would
+otherwise replace what it cannot decode with U+FFFD and search, filter or store the result.
 
 Django decodes the query string and form bodies in the charset a request declares in its
 Content-Type, on every method, GET included: a codec such as `unicode_escape` or `utf-7`
@@ -24,10 +24,11 @@ import binascii
 import codecs
 import io
 import re
-from urllib.parse import parse_qsl, unquote, unquote_plus
+from urllib.parse import parse_qsl, unquote, unquote_plus, unquote_to_bytes
 
 from django.conf import settings
 from django.core.exceptions import BadRequest, SuspiciousOperation
+from django.core.handlers.wsgi import get_bytes_from_wsgi
 from django.http import JsonResponse, UnreadablePostError
 
 # django-stubs leaves out `exhaust` and types LazyStream's producer as Django's own iterators,
@@ -106,8 +107,23 @@ def _problem_in_text(kind: str, name: str, value: str) -> str | None:
     return None
 
 
+def problem_in_query_text(request) -> str | None:
+    """A query string that is not valid text in its charset: Django would read U+FFFD in place of the bytes."""
+    raw = get_bytes_from_wsgi(request.environ, "QUERY_STRING", "")
+    if not raw:
+        return None
+    charset = request.encoding or settings.DEFAULT_CHARSET
+    try:
+        unquote_to_bytes(raw.replace(b"+", b" ")).decode(charset)
+    except (LookupError, UnicodeError):
+        return f"The query string is not valid {charset} text."
+    return None
+
+
 def problem_in_query(request) -> str | None:
     """What Django decoded from the query string, in the declared charset, past DATA_UPLOAD_MAX_NUMBER_FIELDS."""
+    if message := problem_in_query_text(request):
+        return message
     try:
         params = list(request.GET.lists())
     except (SuspiciousOperation, BadRequest) as error:

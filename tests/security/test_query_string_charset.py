@@ -36,3 +36,37 @@ def test_anonymous_query_string_charset_trick_is_refused_before_authentication(o
     client = Client(raise_request_exception=False)
     response = client.get("/api/v2/users/?search=%5Cx00", CONTENT_TYPE="text/plain; charset=unicode_escape")
     assert response.status_code == 400, (response.status_code, response.content[:200])
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v2/users/?search=%FF",
+        "/api/v2/users/?search=caf%E9",
+        "/api/v2/tokens/?%FF=1",
+        "/api/v2/ping/?q=%C3%28",
+        "/api/v2/organizations/?name__icontains=%ED%A0%80",
+    ],
+)
+def test_a_query_string_that_is_not_utf8_is_refused(superuser, url):
+    """Found by the wider corpus: Django read U+FFFD in place of the bytes and searched for it (200)."""
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {factories.personal_token(superuser).value}")
+    for method in ("GET", "POST"):
+        response = client.generic(method, url)
+        assert response.status_code == 400, (method, response.content[:200])
+        assert response.json()["detail"] == "The query string is not valid utf-8 text."
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_query_string_in_a_declared_latin1_is_read_in_it(superuser):
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {factories.personal_token(superuser).value}")
+    response = client.get("/api/v2/users/?search=caf%E9", CONTENT_TYPE="text/plain; charset=latin-1")
+    assert response.status_code == 200, response.content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_oauth_route_refuses_a_query_that_is_not_utf8_as_an_oauth_error(org):
+    response = Client().get("/api/o/authorize/?client_id=%FF&response_type=code")
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
