@@ -7,10 +7,7 @@ connections and answers nothing, like a host that drops packets.
 """
 
 import json
-import os
 import secrets
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -19,8 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from tests.support.outage import Proxy
-from tests.support.paths import PROJECT_DIR
-from tests.support.servers import Server, basic, is_postgresql, request, scratch_database
+from tests.support.servers import Server, basic, bootstrap_admin, is_postgresql, request, scratch_database, server_env
 
 pytestmark = pytest.mark.skipif(
     not is_postgresql(),
@@ -41,32 +37,12 @@ def proxied(tmp_path):
         proxy.start()
         credentials = parts.netloc.rsplit("@", 1)[0] + "@" if "@" in parts.netloc else ""
         through = urlunsplit(parts._replace(netloc=credentials + proxy.url_part))
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": os.environ.get("HOME", str(tmp_path)),
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "DEBUG": "false",
-            "DATABASE_URL": through,
-            "DATABASE_CONNECT_TIMEOUT": str(CONNECT_TIMEOUT),
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "WEB_CONCURRENCY": "2",
-            "GUNICORN_THREADS": "2",
-            "GUNICORN_TIMEOUT": "20",
-            "GUNICORN_GRACEFUL_TIMEOUT": "2",
-        }
+        env = server_env(through, tmp_path, DATABASE_CONNECT_TIMEOUT=str(CONNECT_TIMEOUT))
         server = Server("outage", env, tmp_path)
         try:
             server.start()
             server.wait_ready()
-            admin = subprocess.run(
-                [sys.executable, "manage.py", "bootstrap_admin", "--username", ADMIN],
-                cwd=PROJECT_DIR,
-                env={**server.env, "DATABASE_URL": url, "ADMIN_PASSWORD": ADMIN_PASSWORD},
-                capture_output=True,
-                text=True,
-                timeout=60,
-            )
-            assert admin.returncode == 0, admin.stderr
+            bootstrap_admin({**server.env, "DATABASE_URL": url}, ADMIN, ADMIN_PASSWORD)
             yield server, proxy
         finally:
             server.stop()

@@ -6,16 +6,12 @@ afterwards. Runtime settings and tokens are read from the database on every requ
 nothing a server holds in memory may disagree with what the other one wrote.
 """
 
-import os
 import secrets
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.support.paths import PROJECT_DIR
-from tests.support.servers import Server, basic, is_postgresql, request, scratch_database
+from tests.support.servers import basic, is_postgresql, request, scratch_database, server_env, two_servers
 
 pytestmark = pytest.mark.skipif(
     not is_postgresql(),
@@ -33,38 +29,8 @@ def database_url():
 
 @pytest.fixture
 def servers(database_url, tmp_path):
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": os.environ.get("HOME", str(tmp_path)),
-        "SECRET_KEY": secrets.token_urlsafe(50),  # shared, as every server of a deployment must
-        "DEBUG": "false",
-        "DATABASE_URL": database_url,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "WEB_CONCURRENCY": "2",
-        "GUNICORN_THREADS": "2",
-        "GUNICORN_TIMEOUT": "20",
-        "GUNICORN_GRACEFUL_TIMEOUT": "2",
-    }
-    first = Server("first", env, tmp_path)
-    second = Server("second", env, tmp_path, "--skip-migrate")
-    try:
-        first.start()  # migrates the empty database, then serves
-        first.wait_ready()
-        second.start()
-        admin = subprocess.run(
-            [sys.executable, "manage.py", "bootstrap_admin", "--username", ADMIN],
-            cwd=PROJECT_DIR,
-            env={**first.env, "ADMIN_PASSWORD": ADMIN_PASSWORD},
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert admin.returncode == 0, admin.stderr
-        second.wait_ready()
-        yield first, second
-    finally:
-        second.stop()
-        first.stop()
+    with two_servers(server_env(database_url, tmp_path), tmp_path, (ADMIN, ADMIN_PASSWORD)) as pair:
+        yield pair
 
 
 def test_two_servers_on_one_database_agree_at_once(servers):

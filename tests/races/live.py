@@ -7,17 +7,13 @@ process and thread of both servers.
 
 import http.client
 import json
-import os
 import secrets
-import subprocess
-import sys
 import threading
 import time
 import urllib.parse
 from dataclasses import dataclass
 
-from tests.support.paths import PROJECT_DIR
-from tests.support.servers import Server, basic, scratch_database
+from tests.support.servers import Server, basic, scratch_database, server_env, two_servers
 
 ADMIN = "admin"
 PASSWORD_PREFIX = "races-"
@@ -164,45 +160,22 @@ def deployment(tmp_dir, *, workers: int = 2, threads: int = 2, extra_env: dict |
     """A generator: start two servers on a scratch database, bootstrap the admin, yield a Deployment, stop."""
     admin_password = "races-admin-" + secrets.token_hex(8)
     with scratch_database("races") as database_url:
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": os.environ.get("HOME", str(tmp_dir)),
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "DEBUG": "false",
-            "DATABASE_URL": database_url,
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "WEB_CONCURRENCY": str(workers),
-            "GUNICORN_THREADS": str(threads),
-            "GUNICORN_TIMEOUT": "60",
-            "GUNICORN_GRACEFUL_TIMEOUT": "2",
-            "LOG_LEVEL": "WARNING",
+        env = server_env(
+            database_url,
+            tmp_dir,
+            WEB_CONCURRENCY=str(workers),
+            GUNICORN_THREADS=str(threads),
+            GUNICORN_TIMEOUT="60",
+            LOG_LEVEL="WARNING",
             # The races send hundreds of revoked tokens from one address on purpose: the
             # failed-authentication limits stay on, far above that (as in tests/conftest.py).
-            "AUTH_FAILURE_LIMIT_PER_ADDRESS": "100000",
-            "AUTH_FAILURE_LIMIT_PER_USERNAME": "100000",
+            AUTH_FAILURE_LIMIT_PER_ADDRESS="100000",
+            AUTH_FAILURE_LIMIT_PER_USERNAME="100000",
             **(extra_env or {}),
-        }
-        first = Server("first", env, tmp_dir)
-        second = Server("second", env, tmp_dir, "--skip-migrate")
-        try:
-            first.start()
-            first.wait_ready()
-            second.start()
-            made = subprocess.run(
-                [sys.executable, "manage.py", "bootstrap_admin", "--username", ADMIN],
-                cwd=PROJECT_DIR,
-                env={**first.env, "ADMIN_PASSWORD": admin_password},
-                capture_output=True,
-                text=True,
-                timeout=60,
-            )
-            assert made.returncode == 0, made.stderr
-            second.wait_ready()
+        )
+        with two_servers(env, tmp_dir, (ADMIN, admin_password)) as (first, second):
             live = Deployment(servers=[first, second], admin_password=admin_password)
             # Basic authentication checks an Argon2id hash on every request: one PAT instead.
             token = live.created("/api/v2/tokens/", {"description": "race admin"}, auth=basic(ADMIN, admin_password))
             live.admin_bearer = f"Bearer {token['token']}"
             yield live
-        finally:
-            second.stop()
-            first.stop()

@@ -8,14 +8,11 @@ emptied before and after.
 
 import os
 import secrets
-import subprocess
-import sys
 
 import pytest
 import redis
 
-from tests.support.paths import PROJECT_DIR
-from tests.support.servers import Server, basic, is_postgresql, request, scratch_database
+from tests.support.servers import basic, is_postgresql, request, scratch_database, server_env, two_servers
 
 pytestmark = pytest.mark.skipif(
     not is_postgresql(),
@@ -44,42 +41,16 @@ def shared_redis():
 @pytest.fixture
 def servers(shared_redis, tmp_path):
     with scratch_database("limits") as database_url:
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": os.environ.get("HOME", str(tmp_path)),
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "DEBUG": "false",
-            "DATABASE_URL": database_url,
-            "REDIS_URL": REDIS_URL,
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "WEB_CONCURRENCY": "2",
-            "GUNICORN_THREADS": "2",
-            "GUNICORN_TIMEOUT": "20",
-            "GUNICORN_GRACEFUL_TIMEOUT": "2",
-            "AUTH_FAILURE_LIMIT_PER_USERNAME": str(PER_USERNAME),
-            "AUTH_FAILURE_LIMIT_PER_ADDRESS": str(PER_ADDRESS),
-            "AUTH_FAILURE_WINDOW_SECONDS": str(WINDOW),
-        }
-        first = Server("first", env, tmp_path)
-        second = Server("second", env, tmp_path, "--skip-migrate")
-        try:
-            first.start()
-            first.wait_ready()
-            second.start()
-            admin = subprocess.run(
-                [sys.executable, "manage.py", "bootstrap_admin", "--username", ADMIN],
-                cwd=PROJECT_DIR,
-                env={**first.env, "ADMIN_PASSWORD": ADMIN_PASSWORD},
-                capture_output=True,
-                text=True,
-                timeout=60,
-            )
-            assert admin.returncode == 0, admin.stderr
-            second.wait_ready()
-            yield first, second
-        finally:
-            second.stop()
-            first.stop()
+        env = server_env(
+            database_url,
+            tmp_path,
+            REDIS_URL=REDIS_URL,
+            AUTH_FAILURE_LIMIT_PER_USERNAME=str(PER_USERNAME),
+            AUTH_FAILURE_LIMIT_PER_ADDRESS=str(PER_ADDRESS),
+            AUTH_FAILURE_WINDOW_SECONDS=str(WINDOW),
+        )
+        with two_servers(env, tmp_path, (ADMIN, ADMIN_PASSWORD)) as pair:
+            yield pair
 
 
 def me(server, username, password):

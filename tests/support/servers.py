@@ -9,9 +9,11 @@ import base64
 import contextlib
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -132,3 +134,50 @@ def request(server: Server, method: str, path: str, body=None, auth: str | None 
 
 def basic(username: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+
+
+def server_env(database_url: str, home, **overrides: str) -> dict:
+    """A production-shaped environment for bin/serve-production: DEBUG off, 2 workers x 2 threads."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", str(home)),
+        "SECRET_KEY": secrets.token_urlsafe(50),  # shared, as every server of a deployment must
+        "DEBUG": "false",
+        "DATABASE_URL": database_url,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_THREADS": "2",
+        "GUNICORN_TIMEOUT": "20",
+        "GUNICORN_GRACEFUL_TIMEOUT": "2",
+        **overrides,
+    }
+
+
+def bootstrap_admin(env: dict, username: str, password: str) -> None:
+    """The first administrator, made by the management command a deployment runs."""
+    made = subprocess.run(
+        [sys.executable, "manage.py", "bootstrap_admin", "--username", username],
+        cwd=PROJECT_DIR,
+        env={**env, "ADMIN_PASSWORD": password},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert made.returncode == 0, made.stderr
+
+
+@contextlib.contextmanager
+def two_servers(env: dict, log_dir, admin: tuple[str, str]):
+    """Two servers of one deployment on `env`'s database: the first migrates it; the admin exists; both stop after."""
+    first = Server("first", env, log_dir)
+    second = Server("second", env, log_dir, "--skip-migrate")
+    try:
+        first.start()  # migrates the empty database, then serves
+        first.wait_ready()
+        second.start()
+        bootstrap_admin(first.env, *admin)
+        second.wait_ready()
+        yield first, second
+    finally:
+        second.stop()
+        first.stop()
