@@ -139,6 +139,18 @@ def notify_pat_created(token: AccessToken) -> bool:
 # Personal access tokens an organization admin revoked -----------------------------------------
 
 
+def by_reachable_owner(tokens, summary: NoticeSummary):
+    """(owner, their tokens) of tokens ordered by owner; an owner without an email address is noted as skipped."""
+    for _, group in groupby(tokens, key=lambda token: token.user_id):
+        owned = list(group)
+        user = owned[0].user
+        if user is None or not user.email:
+            if user is not None:
+                summary.skipped.append(user.get_username())
+            continue
+        yield user, owned
+
+
 def notify_admin_revocation(*, tokens: list[AccessToken], admin_name: str, organization_name: str) -> NoticeSummary:
     """Email each owner that an admin of the organization revoked these tokens of theirs.
 
@@ -147,13 +159,7 @@ def notify_admin_revocation(*, tokens: list[AccessToken], admin_name: str, organ
     """
     summary = NoticeSummary()
     ordered = sorted(tokens, key=lambda token: (token.user_id, token.pk))
-    for _, group in groupby(ordered, key=lambda token: token.user_id):
-        owned = list(group)
-        user = owned[0].user
-        if user is None or not user.email:
-            if user is not None:
-                summary.skipped.append(user.get_username())
-            continue
+    for user, owned in by_reachable_owner(ordered, summary):
         subject = f"{len(owned)} of your personal access token(s) were revoked in {organization_name}"
         lines = [
             f"Hello {user.get_username()},",
@@ -219,13 +225,7 @@ def notify_reported_revocation(*, token_ids: list[int], reporter_address: str, w
     tokens = (
         AccessToken.objects.filter(pk__in=token_ids).select_related("user", "application").order_by("user_id", "pk")
     )
-    for _, group in groupby(tokens, key=lambda token: token.user_id):
-        owned = list(group)
-        user = owned[0].user
-        if user is None or not user.email:
-            if user is not None:
-                summary.skipped.append(user.get_username())
-            continue
+    for user, owned in by_reachable_owner(tokens, summary):
         subject, body = reported_message(user, owned, reporter_address=reporter_address, when=when)
         try:
             send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
