@@ -8,8 +8,7 @@ from rest_framework.settings import api_settings
 from rest_framework.test import APIClient, APIRequestFactory, force_authenticate
 from rest_framework.views import APIView
 
-from tests import factories
-from tests.support.routes import MISSING_ID, ROUTES, all_routes, body_for, fill, snapshot
+from tests.support.routes import MISSING_ID, ROUTES, all_routes, body_for, fill, route_world, snapshot
 from tokensvc.access import registered
 from tokensvc.api.permissions import NO_ACCESS_MODEL_MESSAGE, AccessPermission, anonymous_write_methods
 from users.models import User
@@ -199,12 +198,7 @@ def test_naming_writes_opens_nothing_on_a_view_that_is_not_public_or_is_bound_to
 
 @pytest.fixture
 def world(db, superuser, org):
-    """At least one row of each kind a route may name, made without knowing the routes."""
-    member = factories.user("walker", member_of=[org])
-    app = factories.application(org)
-    factories.personal_token(member)
-    factories.application_token(member, app)
-    return {"superuser": superuser, "org": org, "member": member, "application": app}
+    return route_world(superuser, org)
 
 
 @pytest.mark.parametrize(("route", "view_class"), ROUTES, ids=[route for route, _ in ROUTES])

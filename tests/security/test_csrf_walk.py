@@ -13,7 +13,7 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.views import APIView
 
 from tests import factories
-from tests.support.routes import all_routes, fill, snapshot
+from tests.support.routes import all_routes, fill, route_world, snapshot
 
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 DIALECT_URLS = [
@@ -29,12 +29,9 @@ CLIENT_AUTHENTICATED = {"/api/o/token/", "/api/o/revoke_token/", "/api/o/revoke-
 
 @pytest.fixture
 def world(db, superuser, org):
-    member = factories.user("walker", member_of=[org])
-    app = factories.application(org)
-    factories.personal_token(member)
-    factories.application_token(member, app)
+    made = route_world(superuser, org)
     factories.personal_token(superuser)
-    return {"superuser": superuser, "org": org, "member": member}
+    return made
 
 
 def reads_the_session(view) -> bool:

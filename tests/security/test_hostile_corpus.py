@@ -12,7 +12,6 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from tests import factories
 from tests.support.routes import ROUTES, body_for, fill, snapshot
 
 EXTRA_ROUTES = ["/api/", "/api/o/", "/api/o/token/", "/api/o/revoke_token/", "/api/o/introspect/", "/api/login/"]
@@ -70,22 +69,6 @@ def _assert_json_4xx(response, what):
     assert 400 <= response.status_code < 500, f"{what}: {response.status_code} {response.content[:300]!r}"
     assert response["Content-Type"].startswith("application/json"), f"{what}: {response['Content-Type']}"
     json.loads(response.content)
-
-
-@pytest.fixture
-def world(db, superuser, org):
-    """A row of each kind a route may name (as in tests/api/test_route_walk.py)."""
-    member = factories.user("walker", member_of=[org])
-    app = factories.application(org)
-    factories.personal_token(member)
-    factories.application_token(member, app)
-    return {"superuser": superuser, "org": org, "member": member, "application": app}
-
-
-@pytest.fixture
-def bearer(world):
-    issued = factories.personal_token(world["superuser"])
-    return {"HTTP_AUTHORIZATION": f"Bearer {issued.value}"}
 
 
 WALKED = [*ROUTES, *((url, None) for url in EXTRA_ROUTES)]

@@ -12,7 +12,6 @@ import pytest
 from django.test import Client
 from django.utils.html import escape
 
-from tests import factories
 from tests.security.test_hostile_corpus import WALKED, _urls
 from tests.support.routes import ROUTES, body_for, snapshot
 
@@ -26,20 +25,6 @@ def _json_answer(response, what, allowed=range(400, 500)):
     body = json.loads(response.content)
     assert body, f"{what}: an empty message"
     return body
-
-
-@pytest.fixture
-def world(db, superuser, org):
-    member = factories.user("walker", member_of=[org])
-    app = factories.application(org)
-    factories.personal_token(member)
-    factories.application_token(member, app)
-    return {"superuser": superuser, "org": org, "member": member, "application": app}
-
-
-@pytest.fixture
-def bearer(world):
-    return {"HTTP_AUTHORIZATION": f"Bearer {factories.personal_token(world['superuser']).value}"}
 
 
 def _targets(route, view_class):

@@ -1,7 +1,6 @@
 """Every response, whoever answers it (a view, a refusal before any view, a static file, a 404), says nosniff,
 names a Referrer-Policy and may not be framed."""
 
-import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -23,15 +22,6 @@ ANSWERED_BEFORE_VIEWS = [
     "/static/rest_framework/css/bootstrap.min.css",
     "/api/o/token/",
 ]
-
-
-@pytest.fixture
-def world(db, superuser, org):
-    member = factories.user("walker", member_of=[org])
-    app = factories.application(org)
-    factories.personal_token(member)
-    factories.application_token(member, app)
-    return {"superuser": superuser, "org": org}
 
 
 def walked_urls():

@@ -8,6 +8,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from rest_framework import serializers
 
+from tests import factories
 from tokensvc.api.viewsets import AssociationView
 from users.models import User
 
@@ -123,3 +124,12 @@ def snapshot():
                 {key: value for key, value in row.items() if key not in VOLATILE_FIELDS} for row in rows
             ]
     return state
+
+
+def route_world(superuser, org) -> dict:
+    """At least one row of each kind a route may name, made without knowing the routes."""
+    member = factories.user("walker", member_of=[org])
+    app = factories.application(org)
+    factories.personal_token(member)
+    factories.application_token(member, app)
+    return {"superuser": superuser, "org": org, "member": member, "application": app}
